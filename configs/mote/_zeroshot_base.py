@@ -1,0 +1,18 @@
+# Shared settings of the zero-shot configs: 3 clips x 1 centre crop of
+# 8 frames, TFM on, the test set's own vocabulary (MoTEVocabularyHook).
+# Not a runnable config: zeroshot_{ucf101,hmdb51,k600}.py set the data.
+_base_ = ['./k400.py']
+
+zeroshot_pipeline = [
+    dict(type='DecordInit', io_backend='disk'),
+    dict(type='UniformSample', clip_len=8, num_clips=3, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+test_evaluator = dict(
+    type='AccMetric',
+    metric_list=('top_k_accuracy', 'mean_class_accuracy'),
+    metric_options=dict(top_k_accuracy=dict(topk=(1, 5))))

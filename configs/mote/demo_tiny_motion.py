@@ -1,0 +1,134 @@
+# The embedded default: a tiny CLIP-shaped model (random weights) trained on
+# generated clips whose classes are defined by motion. CPU, a few minutes.
+# Run everything (data, train, export, close-set and zero-shot test) with:
+#   python tools/run_embedded_default.py
+_base_ = ['../_base_/default_runtime.py']
+
+data_root = 'data/motion_demo'
+num_frames = 8
+tiny_arch = dict(
+    embed_dim=64,
+    vision_cfg=dict(
+        image_size=32, layers=2, width=64, head_width=32, patch_size=8),
+    text_cfg=dict(
+        context_length=77, vocab_size=49408, width=64, heads=2, layers=2))
+
+model = dict(
+    type='MoTERecognizer',
+    backbone=dict(type='CLIPViT', arch=tiny_arch, pretrained=None),
+    cls_head=dict(
+        type='MoTEHead',
+        num_classes=5,
+        in_channels=64,
+        class_names=data_root + '/train_classes.txt',
+        text_encoder=dict(
+            type='CLIPTextEncoder', arch=tiny_arch, pretrained=None),
+        num_layers=2,
+        num_experts=4,
+        average_clips='prob'),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        mean=[122.771, 116.746, 104.093],
+        std=[68.500, 66.632, 70.323],
+        format_shape='NCTHW'))
+
+train_pipeline = [
+    dict(type='DecordInit', io_backend='disk'),
+    dict(type='UniformSample', clip_len=num_frames, num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 36)),
+    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
+    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='MoTERandomGrayscale', p=0.2),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(type='DecordInit', io_backend='disk'),
+    dict(
+        type='UniformSample', clip_len=num_frames, num_clips=1,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 32)),
+    dict(type='CenterCrop', crop_size=32),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+test_pipeline = [
+    dict(type='DecordInit', io_backend='disk'),
+    dict(
+        type='UniformSample', clip_len=num_frames, num_clips=2,
+        test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 32)),
+    dict(type='ThreeCrop', crop_size=32),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+
+
+def _dataset(split, classes, pipeline, test_mode):
+    return dict(
+        type='MoTEVideoDataset',
+        ann_file=f'{data_root}/{split}.txt',
+        data_prefix=dict(video=data_root),
+        class_names=f'{data_root}/{classes}_classes.txt',
+        pipeline=pipeline,
+        test_mode=test_mode)
+
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=_dataset('train', 'train', train_pipeline, False))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=_dataset('val', 'train', val_pipeline, True))
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=_dataset('val', 'train', test_pipeline, True))
+# Held-out motions, never seen in training, scored by their own names.
+zeroshot_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=_dataset('zeroshot', 'zeroshot', val_pipeline, True))
+
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=12, val_begin=4, val_interval=4)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
+                   weight_decay=0.05),
+    paramwise_cfg=dict(custom_keys={'logit_scale': dict(lr_mult=0.0)}))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=1,
+         end=12, T_max=11, convert_to_iter_based=True)
+]
+
+custom_hooks = [
+    dict(type='MoTEVocabularyHook'),
+    dict(
+        type='MoTEZeroShotEvalHook',
+        datasets=[dict(name='heldout', dataloader=zeroshot_dataloader)]),
+    dict(type='MoTEMergedExportHook'),
+]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=1))
+randomness = dict(seed=0)

@@ -1,0 +1,16 @@
+# Zero-shot UCF-101, 3 official test splits, all 101 classes.
+# Choose the split with --cfg-options test_dataloader.dataset.split=2
+# tools/test.py configs/mote/zeroshot_ucf101.py CKPT
+_base_ = ['./_zeroshot_base.py']
+
+data_root = 'data/ucf101'
+test_dataloader = dict(
+    batch_size=4,
+    dataset=dict(
+        type='MoTEVideoDataset',
+        split=1,
+        ann_file=data_root + '/ucf101_val_split_{split}_videos.txt',
+        data_prefix=dict(video=data_root + '/videos'),
+        class_names=data_root + '/ucf101_class_names.txt',
+        pipeline={{_base_.zeroshot_pipeline}},
+        test_mode=True))

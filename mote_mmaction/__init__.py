@@ -1,0 +1,16 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""MoTE for MMAction2.
+
+Importing this package first applies the compat patches (see
+:mod:`mote_mmaction.compat`), then registers every MoTE part in MMAction2's
+registries, so configs only need
+``custom_imports = dict(imports=['mote_mmaction'], allow_failed_imports=False)``.
+"""
+from .compat import apply_all as _apply_compat
+
+_apply_compat()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__']

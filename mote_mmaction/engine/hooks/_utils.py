@@ -1,0 +1,28 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from typing import Optional, Sequence
+
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The model inside DDP/other wrappers."""
+    return model.module if is_model_wrapper(model) else model
+
+
+def set_vocabulary(model: nn.Module, names: Optional[Sequence[str]]) -> bool:
+    """Set the val/test vocabulary of a MoTE model or a model with a MoTE
+    head; returns False for models without one."""
+    model = unwrap(model)
+    target = model if hasattr(model, 'set_vocabulary') else getattr(
+        model, 'cls_head', None)
+    if target is None or not hasattr(target, 'set_vocabulary'):
+        return False
+    target.set_vocabulary(None if names is None else list(names))
+    return True
+
+
+def dataset_classes(dataset) -> Optional[Sequence[str]]:
+    """``metainfo['classes']`` of a dataset (or a wrapped one), if any."""
+    meta = getattr(dataset, 'metainfo', None) or {}
+    return meta.get('classes')

@@ -1,0 +1,45 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
+from typing import Optional, Sequence
+
+from mmaction.registry import HOOKS
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from ...models.deploy import save_merged_checkpoint
+from ._utils import unwrap
+
+
+@HOOKS.register_module()
+class MoTEMergedExportHook(Hook):
+    """Write a deployable checkpoint with experts merged after training.
+
+    Produces ``<work_dir>/<out_file>`` (the single-FFN model plus the
+    training class table) and ``<work_dir>/deploy_config.py`` (the training
+    config with ``num_experts=1``). Only rank 0 writes.
+
+    Args:
+        out_file (str): File name in the work dir.
+            Defaults to ``'mote_merged.pth'``.
+        coeffs (Sequence[float], optional): Merge weights; uniform if None.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, out_file: str = 'mote_merged.pth',
+                 coeffs: Optional[Sequence[float]] = None) -> None:
+        self.out_file = out_file
+        self.coeffs = coeffs
+
+    def after_train(self, runner) -> None:
+        if not is_main_process():
+            return
+        path = osp.join(runner.work_dir, self.out_file)
+        save_merged_checkpoint(
+            unwrap(runner.model).state_dict(), path, self.coeffs,
+            meta=dict(epoch=runner.epoch, iter=runner.iter))
+        cfg = runner.cfg.copy()
+        cfg.model.cls_head.num_experts = 1
+        cfg.load_from = path
+        cfg.dump(osp.join(runner.work_dir, 'deploy_config.py'))
+        runner.logger.info(f'Merged-expert model written to {path}')

@@ -1,0 +1,35 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from mmaction.registry import HOOKS
+from mmengine.hooks import Hook
+
+from ._utils import dataset_classes, set_vocabulary
+
+
+@HOOKS.register_module()
+class MoTEVocabularyHook(Hook):
+    """Score val/test data against the class names of its own dataset.
+
+    Before validation/testing, the model's vocabulary is set from the
+    dataloader's ``dataset.metainfo['classes']`` (see
+    :class:`MoTEVideoDataset`); afterwards the training vocabulary is
+    restored. A dataset without class names leaves the model unchanged.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def _apply(self, runner, loader) -> None:
+        classes = dataset_classes(loader.dataset)
+        if classes is not None:
+            set_vocabulary(runner.model, classes)
+
+    def before_val(self, runner) -> None:
+        self._apply(runner, runner.val_dataloader)
+
+    def after_val(self, runner) -> None:
+        set_vocabulary(runner.model, None)
+
+    def before_test(self, runner) -> None:
+        self._apply(runner, runner.test_dataloader)
+
+    def after_test(self, runner) -> None:
+        set_vocabulary(runner.model, None)

@@ -1,0 +1,183 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Shared helpers to build CLIP towers with open_clip and read CLIP files.
+
+Both towers are built from one description (``arch``): an open_clip model
+name (``'ViT-B-16'``, ``'ViT-L-14'``, ...) or an explicit dict with
+``embed_dim``, ``vision_cfg`` and ``text_cfg`` (as in open_clip's model
+JSON files). Weights only ever come from a local file.
+"""
+import copy
+import os.path as osp
+import zipfile
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+
+ArchType = Union[str, dict]
+
+_PREFIXES = ('module.', 'model.')
+
+
+def resolve_arch(arch: ArchType) -> dict:
+    """Return the open_clip model config dict of ``arch``.
+
+    Args:
+        arch (str | dict): open_clip model name or explicit config.
+
+    Returns:
+        dict: Deep copy with keys ``embed_dim``, ``vision_cfg``,
+        ``text_cfg`` (and any other open_clip model keys).
+    """
+    if isinstance(arch, dict):
+        cfg = copy.deepcopy(dict(arch))
+    else:
+        import open_clip
+        cfg = open_clip.get_model_config(arch)
+        if cfg is None:
+            known = ', '.join(open_clip.list_models()[:12])
+            raise KeyError(f'Unknown CLIP architecture {arch!r}: open_clip '
+                           f'has no model config of that name (e.g. '
+                           f'{known}, ...).')
+        cfg = copy.deepcopy(cfg)
+    for key in ('embed_dim', 'vision_cfg'):
+        if key not in cfg:
+            raise KeyError(f'CLIP arch config lacks {key!r}: {cfg}')
+    return cfg
+
+
+def build_visual_tower(arch: ArchType, quick_gelu: bool = True):
+    """Build a randomly initialised open_clip visual tower.
+
+    Args:
+        arch (str | dict): See :func:`resolve_arch`.
+        quick_gelu (bool): OpenAI's CLIP was trained with QuickGELU; open_clip
+            only selects it for ``pretrained='openai'``. Defaults to True.
+
+    Returns:
+        nn.Module: The visual tower, mapping ``[N, 3, H, W]`` to ``[N, D]``.
+    """
+    from open_clip.model import CLIPVisionCfg, _build_vision_tower
+    cfg = resolve_arch(arch)
+    return _build_vision_tower(cfg['embed_dim'],
+                               CLIPVisionCfg(**cfg['vision_cfg']),
+                               quick_gelu=quick_gelu)
+
+
+def build_text_tower(arch: ArchType, quick_gelu: bool = True):
+    """Build a randomly initialised open_clip text tower.
+
+    Returns:
+        nn.Module: The text tower, mapping tokens ``[N, 77]`` to ``[N, D]``.
+    """
+    from open_clip.model import CLIPTextCfg, _build_text_tower
+    cfg = resolve_arch(arch)
+    if 'text_cfg' not in cfg:
+        raise KeyError(f'CLIP arch config lacks \'text_cfg\': {cfg}')
+    return _build_text_tower(cfg['embed_dim'], CLIPTextCfg(**cfg['text_cfg']),
+                             quick_gelu=quick_gelu)
+
+
+def _is_torchscript(path: str) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as zf:
+        return any(n.endswith('constants.pkl') or '/code/' in n
+                   for n in zf.namelist())
+
+
+_CACHE: Dict[Tuple[str, float], Dict[str, torch.Tensor]] = {}
+
+
+def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
+    """Read a full CLIP state dict from a local file, in fp32.
+
+    Accepts OpenAI's released TorchScript archives (``ViT-B-16.pt``), OpenAI
+    plain state dicts and open_clip checkpoints (optionally wrapped in
+    ``state_dict``/``model`` and prefixed with ``module.``). Never downloads.
+    The last file read is cached, since backbone, text encoder and
+    ``logit_scale`` all read the same file.
+
+    Args:
+        path (str): Local file path.
+
+    Returns:
+        dict: Keys in OpenAI CLIP layout (``visual.*``, ``transformer.*``,
+        ``token_embedding.weight``, ``text_projection``, ``logit_scale``...).
+    """
+    if not isinstance(path, str) or not osp.isfile(path):
+        raise FileNotFoundError(
+            f'CLIP weights not found: {path!r}. MoTE never downloads '
+            'weights; set `pretrained` to a local OpenAI CLIP file '
+            '(e.g. ViT-B-16.pt) or an open_clip checkpoint.')
+    key = (osp.abspath(path), osp.getmtime(path))
+    if key in _CACHE:
+        return _CACHE[key]
+    if _is_torchscript(path):
+        state = torch.jit.load(path, map_location='cpu').state_dict()
+    else:
+        state = torch.load(path, map_location='cpu', weights_only=False)
+    for wrapper in ('state_dict', 'model'):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+    if not isinstance(state, dict) or not state:
+        raise ValueError(f'{path} holds no CLIP state dict '
+                         f'(found {type(state).__name__}).')
+    out = {}
+    for k, v in state.items():
+        for prefix in _PREFIXES:
+            if k.startswith(prefix):
+                k = k[len(prefix):]
+        if k.startswith('text.'):  # open_clip CustomTextCLIP layout
+            k = k[len('text.'):]
+        out[k] = v.float() if torch.is_tensor(v) and v.is_floating_point() \
+            else v
+    if not any(k.startswith('visual.') for k in out):
+        raise KeyError(f'{path} is not a CLIP checkpoint: no `visual.*` keys '
+                       f'(first keys: {list(out)[:5]}).')
+    _CACHE.clear()
+    _CACHE[key] = out
+    return out
+
+
+def sub_state_dict(state: Dict[str, torch.Tensor],
+                   prefix: str) -> Dict[str, torch.Tensor]:
+    """Keys under ``prefix`` with the prefix removed."""
+    return {k[len(prefix):]: v for k, v in state.items()
+            if k.startswith(prefix)}
+
+
+def load_into(module: torch.nn.Module, state: Dict[str, torch.Tensor],
+              source: str, ignore: Tuple[str, ...] = ()) -> None:
+    """Strictly load ``state`` into ``module`` with one clear error.
+
+    Args:
+        module (nn.Module): Target.
+        state (dict): Weights to load.
+        source (str): File name for the error message.
+        ignore (tuple[str]): Target keys allowed to be missing (buffers that
+            are rebuilt, e.g. the text attention mask).
+    """
+    own = module.state_dict()
+    missing = [k for k in own if k not in state and k not in ignore]
+    unexpected = [k for k in state if k not in own]
+    bad_shape = [f'{k}: file {tuple(state[k].shape)} vs model '
+                 f'{tuple(own[k].shape)}' for k in own
+                 if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or bad_shape:
+        raise ValueError(
+            f'CLIP weights in {source} do not fit the configured '
+            f'architecture: missing {missing[:5]}{"..." if len(missing) > 5 else ""}'
+            f', unexpected {unexpected[:5]}'
+            f'{"..." if len(unexpected) > 5 else ""}, shape mismatches '
+            f'{bad_shape[:5]}. Check `arch` against the file.')
+    module.load_state_dict({k: v for k, v in state.items()}, strict=False)
+
+
+def clip_logit_scale(path: Optional[str], default: float) -> float:
+    """``logit_scale`` stored in a CLIP file, or ``default`` without one."""
+    if path is None:
+        return default
+    state = load_clip_state_dict(path)
+    if 'logit_scale' not in state:
+        return default
+    return float(state['logit_scale'])

@@ -1,0 +1,82 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Turn a MoTE checkpoint with experts into a plain single-FFN one."""
+import re
+from collections import OrderedDict
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+
+from .layers.temporal_experts import merge_expert_weights
+
+_EXPERT_KEY = re.compile(r'^(?P<stem>.*\.mlp\.fc_(?:up|dn))\.(?P<e>\d+)\.'
+                         r'(?P<leaf>weight|bias)$')
+
+
+def count_experts(state_dict: Dict[str, torch.Tensor]) -> int:
+    """Number of experts per FFN in ``state_dict`` (0 if none)."""
+    ids = {int(m['e']) for m in map(_EXPERT_KEY.match, state_dict) if m}
+    return len(ids)
+
+
+def merge_experts_state_dict(
+        state_dict: Dict[str, torch.Tensor],
+        coeffs: Optional[Sequence[float]] = None) -> 'OrderedDict':
+    """Merge every ``*.mlp.fc_{up,dn}.{e}.*`` group into expert ``0``.
+
+    Uses the same weighted sum as the model's eval-time merge, in fp32, and
+    casts back to each tensor's dtype. Other keys are copied unchanged.
+
+    Args:
+        state_dict (dict): Model state dict with N experts per FFN.
+        coeffs (Sequence[float], optional): N merge weights, normalised to
+            sum 1. Defaults to uniform (MoTE).
+
+    Returns:
+        OrderedDict: State dict of the same model with ``num_experts=1``.
+    """
+    groups: Dict[Tuple[str, str], Dict[int, torch.Tensor]] = {}
+    out: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
+    for key, value in state_dict.items():
+        m = _EXPERT_KEY.match(key)
+        if m is None:
+            out[key] = value
+            continue
+        group = groups.setdefault((m['stem'], m['leaf']), {})
+        if not group:
+            out[f"{m['stem']}.0.{m['leaf']}"] = None  # keep key order
+        group[int(m['e'])] = value
+    for (stem, leaf), experts in groups.items():
+        n = len(experts)
+        if sorted(experts) != list(range(n)):
+            raise KeyError(f'{stem}.*.{leaf}: expert ids {sorted(experts)} '
+                           'are not 0..N-1')
+        c = torch.full((n, ), 1.0 / n, dtype=torch.float64) if coeffs is \
+            None else torch.as_tensor(coeffs, dtype=torch.float64)
+        if c.shape != (n, ):
+            raise ValueError(f'{n} experts in {stem} but {len(c)} coeffs')
+        c = c / c.sum()
+        stacked = torch.stack([experts[i].float() for i in range(n)])
+        out[f'{stem}.0.{leaf}'] = merge_expert_weights(stacked, c).to(
+            experts[0].dtype)
+    return out
+
+
+def save_merged_checkpoint(state_dict: Dict[str, torch.Tensor],
+                           out_file: str,
+                           coeffs: Optional[Sequence[float]] = None,
+                           meta: Optional[dict] = None) -> int:
+    """Merge the experts of ``state_dict`` and save a deploy checkpoint.
+
+    The file holds ``state_dict`` (loadable by the same config with
+    ``model.cls_head.num_experts=1``; the class table included) and
+    ``meta``. Returns the number of experts merged per FFN.
+    """
+    n = count_experts(state_dict)
+    if n == 0:
+        raise KeyError('no `*.mlp.fc_up.<e>.*` expert keys: not a MoTE '
+                       'checkpoint of this package')
+    state = {k: v.detach().cpu() for k, v in state_dict.items()}
+    merged = merge_experts_state_dict(state, coeffs)
+    meta = dict(meta or {}, mote_deploy=True, num_experts=1, merged_from=n)
+    torch.save(dict(meta=meta, state_dict=merged), out_file)
+    return n

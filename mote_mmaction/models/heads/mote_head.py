@@ -1,0 +1,388 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmaction.models.heads.base import BaseHead
+from mmaction.registry import MODELS
+from mmaction.utils import ConfigType, SampleList
+from mmengine.dist import broadcast_object_list, get_rank
+from mmengine.logging import MessageHub, MMLogger
+from torch import Tensor, nn
+
+from ...utils.class_names import describe_class_names, load_class_names
+from ..clip_utils import clip_logit_scale
+from ..layers.temporal_experts import (merge_coefficients, routing_probs,
+                                       tau_candidates)
+from ..layers.temporal_modulation import temporal_modulation
+from ..layers.temporal_transformer import MoTETemporalTransformer
+
+ClassNames = Union[str, Sequence[str]]
+
+
+@MODELS.register_module()
+class MoTEHead(BaseHead):
+    """MoTE head: mixture-of-temporal-experts transformer + text classifier.
+
+    Input frame embeddings ``e`` ``[N, T, D]`` (``N`` = batch x views) go
+    through a temporal transformer whose FFNs are ``num_experts`` experts;
+    the video embedding is ``z = mean_t(e + rho * h)`` and the logits are
+    cosines with a class table built from class names by a frozen CLIP text
+    tower.
+
+    Training (:meth:`loss`) runs the temporal module twice on the same
+    frame features: with one expert per layer drawn from
+    ``softmax([1..N] / t)`` (``loss_cls``) and with experts merged by
+    ``softmax([1..N] / tau)``, ``tau`` drawn per layer from
+    ``{+-beta * 2**k} U {inf}`` (``loss_wmr``, plus ``loss_mse`` on the
+    merged path's output against ``e``). Every expert is in the graph each
+    step, so DDP needs no ``find_unused_parameters``.
+
+    Test (:meth:`forward` in eval mode): the experts are merged once (uniform
+    by default) and cached; TFM sets ``rho`` from how the test vocabulary
+    relates to the training one (``rho = 1`` without work when they are the
+    same); the output is raw cosines, fused over views by ``average_clips``
+    (``'prob'``: softmax per view, then mean, as MoTE's test scripts).
+
+    Args:
+        num_classes (int): Classes of the training vocabulary.
+        in_channels (int): Frame embedding width ``D``.
+        class_names (str | Sequence[str]): Training vocabulary: a class-name
+            file (see :func:`mote_mmaction.utils.load_class_names`) or a
+            list. Its table is stored in checkpoints (TFM needs it).
+        text_encoder (dict): Config of the frozen text tower, e.g.
+            ``dict(type='CLIPTextEncoder', arch='ViT-B-16', pretrained=...)``.
+        test_class_names (str | Sequence[str], optional): Vocabulary for
+            val/test (zero-shot). Defaults to the training vocabulary.
+        num_layers (int): Temporal layers ``L``. Defaults to 4.
+        num_heads (int, optional): Defaults to ``D // 64``.
+        num_experts (int): Experts ``N`` per FFN. Defaults to 4.
+        max_frames (int): Frame-position rows. Defaults to 77.
+        routing_temperature (float): ``t`` of the expert draw. Defaults to 1.
+        tau_beta (float): ``beta`` of the merge temperatures. Defaults to 0.6.
+        tau_num_scales (int): ``k = 0..K-1``. Defaults to 5.
+        tau_with_inf (bool): Include ``tau = inf``. Defaults to True.
+        sync_routing (bool): Draw the same experts and taus on every rank.
+            Defaults to False (each rank draws its own, as MoTE's code).
+        routing_seed (int, optional): Seed of the routing draws, which are a
+            function of ``(seed, iteration, rank)`` so a resumed run draws
+            what the uninterrupted run would have. Defaults to the process's
+            torch seed (set by MMEngine's ``randomness``).
+        eval_merge_coeffs (Sequence[float], optional): Test-time merge
+            weights. Defaults to uniform (MoTE).
+        loss_cls (dict): Expert-path loss. Defaults to CE.
+        loss_wmr (dict): Merged-path loss. Defaults to CE with weight 0.5.
+        loss_mse (dict, optional): Merged-path feature loss. Defaults to MSE
+            with weight 0.1. ``None`` disables it.
+        mse_target (str): ``'frame'``: per-frame ``(e + h, e)`` as MoTE's
+            code; ``'video'``: the pooled embeddings, as the paper writes.
+        tfm (dict, optional): ``dict(topk=5, gamma=0.05)``; ``None`` turns
+            TFM off (``rho = 1``).
+        logit_scale_init (float, optional): Initial ``logit_scale``. Defaults
+            to the value in the text encoder's CLIP file, else ``ln 100``.
+        test_scale_logits (bool): Multiply test cosines by
+            ``exp(logit_scale)`` before view fusion. Defaults to False (MoTE
+            applies the softmax to raw cosines).
+        average_clips (str): View fusion. Defaults to ``'prob'``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 class_names: ClassNames,
+                 text_encoder: ConfigType,
+                 test_class_names: Optional[ClassNames] = None,
+                 num_layers: int = 4,
+                 num_heads: Optional[int] = None,
+                 num_experts: int = 4,
+                 max_frames: int = 77,
+                 routing_temperature: float = 1.0,
+                 tau_beta: float = 0.6,
+                 tau_num_scales: int = 5,
+                 tau_with_inf: bool = True,
+                 sync_routing: bool = False,
+                 routing_seed: Optional[int] = None,
+                 eval_merge_coeffs: Optional[Sequence[float]] = None,
+                 loss_cls: ConfigType = dict(
+                     type='CrossEntropyLoss', loss_weight=1.0),
+                 loss_wmr: ConfigType = dict(
+                     type='CrossEntropyLoss', loss_weight=0.5),
+                 loss_mse: Optional[ConfigType] = dict(
+                     type='MoTEFeatureMSELoss', loss_weight=0.1),
+                 mse_target: str = 'frame',
+                 tfm: Optional[dict] = dict(topk=5, gamma=0.05),
+                 logit_scale_init: Optional[float] = None,
+                 test_scale_logits: bool = False,
+                 average_clips: str = 'prob',
+                 **kwargs) -> None:
+        super().__init__(num_classes, in_channels, loss_cls=loss_cls,
+                         average_clips=average_clips, **kwargs)
+        if mse_target not in ('frame', 'video'):
+            raise ValueError(f'mse_target must be frame or video, got '
+                             f'{mse_target!r}')
+        self.class_names = load_class_names(class_names)
+        if len(self.class_names) != num_classes:
+            raise ValueError(
+                f'num_classes={num_classes} but the class names '
+                f'({describe_class_names(class_names)}) hold '
+                f'{len(self.class_names)} names.')
+        self._class_names_src = class_names
+        self.text_encoder = text_encoder
+        self.num_experts = num_experts
+        self.mse_target = mse_target
+        self.tfm = tfm
+        self.test_scale_logits = test_scale_logits
+        self.sync_routing = sync_routing
+        self.routing_seed = routing_seed
+
+        self.temporal = MoTETemporalTransformer(
+            in_channels, num_layers, num_heads, num_experts, max_frames,
+            eval_coeffs=eval_merge_coeffs)
+        self.loss_wmr = MODELS.build(loss_wmr)
+        self.loss_mse = None if loss_mse is None else MODELS.build(loss_mse)
+
+        self._logit_scale_from_clip = logit_scale_init is None
+        self.logit_scale = nn.Parameter(
+            torch.tensor(math.log(100.0) if logit_scale_init is None
+                         else float(logit_scale_init)))
+        self.register_buffer('train_class_embeds',
+                             torch.zeros(num_classes, in_channels))
+        self._train_table_ready = False
+
+        self.register_buffer('routing_probs',
+                             routing_probs(num_experts, routing_temperature),
+                             persistent=False)
+        self.taus = tau_candidates(tau_beta, tau_num_scales, tau_with_inf)
+        self.register_buffer(
+            'tau_coeffs',
+            torch.stack([merge_coefficients(num_experts, t)
+                         for t in self.taus]).float(),
+            persistent=False)
+        self._routing_iter: Optional[int] = None
+        self._routing_calls = 0
+        self._routing_base_seed: Optional[int] = None
+
+        self._eval_names: Optional[List[str]] = None
+        self._eval_table: Optional[Tensor] = None
+        if test_class_names is not None:
+            self.set_vocabulary(test_class_names)
+
+    # ------------------------------------------------------------------
+    # text side
+    @property
+    def text_encoder(self):
+        """The frozen text encoder, built on first use."""
+        enc = self.__dict__['_text_encoder']
+        if isinstance(enc, dict):
+            enc = MODELS.build(enc)
+            self.__dict__['_text_encoder'] = enc
+        return enc
+
+    @text_encoder.setter
+    def text_encoder(self, cfg) -> None:
+        # Kept in __dict__, outside nn.Module's registries: never a child
+        # module, never in state_dict, parameters() or .to(device).
+        self.__dict__['_text_encoder'] = cfg
+
+    def init_weights(self) -> None:
+        """Take ``logit_scale`` from the CLIP file when one is configured."""
+        super().init_weights()
+        enc = self.text_encoder
+        if self._logit_scale_from_clip and enc.pretrained is not None:
+            self.logit_scale.data.fill_(
+                clip_logit_scale(enc.pretrained, math.log(100.0)))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # MMEngine loads non-strictly and only warns; a head that silently
+        # keeps random experts is worse than a clear error, so a checkpoint
+        # that carries this head must carry all of it.
+        given = {k[len(prefix):] for k in state_dict if k.startswith(prefix)}
+        if given:
+            own = self.state_dict()
+            missing = sorted(set(own) - given - {'train_class_embeds'})
+            unexpected = sorted(given - set(own))
+            if missing or unexpected:
+                n_ckpt = len({k.split('.')[5] for k in given
+                              if '.mlp.fc_up.' in k}) if given else 0
+                hint = (f' The checkpoint has {n_ckpt} expert(s) per FFN, '
+                        f'the model {self.num_experts}: set '
+                        f'model.cls_head.num_experts={n_ckpt}.'
+                        if n_ckpt and n_ckpt != self.num_experts else '')
+                raise KeyError(
+                    f'checkpoint does not fit the MoTE head ({prefix}*): '
+                    f'missing {missing[:6]}, unexpected {unexpected[:6]}.'
+                    + hint)
+            table = state_dict.get(prefix + 'train_class_embeds')
+            if table is not None and \
+                    table.shape != self.train_class_embeds.shape:
+                raise ValueError(
+                    f'checkpoint class table {tuple(table.shape)} does not '
+                    f'fit num_classes={self.num_classes}, in_channels='
+                    f'{self.in_channels}: the checkpoint was trained on '
+                    f'{table.shape[0]} classes.')
+            if table is not None:
+                self._train_table_ready = True
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def train_table(self) -> Tensor:
+        """Training-vocabulary table ``[C, D]``, built once then stored."""
+        if not self._train_table_ready:
+            table = self.text_encoder.encode(
+                self.class_names, device=self.train_class_embeds.device)
+            MMLogger.get_current_instance().info(
+                'MoTE training vocabulary: ' +
+                describe_class_names(self._class_names_src))
+            self.train_class_embeds.copy_(table)
+            self._train_table_ready = True
+        return self.train_class_embeds
+
+    def set_vocabulary(self, class_names: Optional[ClassNames]) -> None:
+        """Use ``class_names`` at val/test; ``None`` restores training's.
+
+        The table is built at the next eval forward (on that device) and
+        cached by the text encoder, so switching back and forth is free.
+        """
+        if class_names is None:
+            self._eval_names, self._eval_table = None, None
+            return
+        names = load_class_names(class_names)
+        MMLogger.get_current_instance().info(
+            'MoTE test vocabulary: ' + describe_class_names(class_names))
+        self._eval_names = None if names == self.class_names else names
+        self._eval_table = None
+
+    def eval_table(self) -> Tuple[Tensor, bool]:
+        """Current test table ``[C, D]`` and whether it is training's."""
+        train = self.train_table()
+        if self._eval_names is None:
+            return train, True
+        if self._eval_table is None or \
+                self._eval_table.device != train.device:
+            self._eval_table = self.text_encoder.encode(
+                self._eval_names, device=train.device)
+        return self._eval_table, False
+
+    # ------------------------------------------------------------------
+    # routing
+    def _routing_generator(self) -> torch.Generator:
+        """A generator seeded by (seed, iteration, call, rank).
+
+        Deterministic in the iteration counter that MMEngine restores on
+        resume, so routing needs no state of its own in checkpoints.
+        """
+        if self._routing_base_seed is None:
+            seed = self.routing_seed
+            if seed is None:
+                seed = torch.initial_seed() % (2**31)
+            if self.sync_routing:
+                box = [seed]
+                broadcast_object_list(box, src=0)
+                seed = box[0]
+            self._routing_base_seed = int(seed)
+        it = MessageHub.get_current_instance().get_info('iter')
+        if it != self._routing_iter:
+            self._routing_iter, self._routing_calls = it, 0
+        rank = 0 if self.sync_routing else get_rank()
+        key = (self._routing_base_seed, -1 if it is None else int(it),
+               self._routing_calls, rank)
+        self._routing_calls += 1
+        gen = torch.Generator()
+        gen.manual_seed(hash(key) % (2**63))
+        return gen
+
+    def draw_routing(self) -> Tuple[List[int], List[int]]:
+        """Expert index and tau index per layer for one training step.
+
+        Drawn on the CPU, so picking experts never syncs with the GPU.
+        """
+        gen = self._routing_generator()
+        n = self.temporal.num_layers
+        experts = torch.multinomial(self.routing_probs.cpu(), n,
+                                    replacement=True, generator=gen)
+        taus = torch.randint(len(self.taus), (n, ), generator=gen)
+        return experts.tolist(), taus.tolist()
+
+    # ------------------------------------------------------------------
+    # forward paths
+    @staticmethod
+    def _cosine(video: Tensor, table: Tensor) -> Tensor:
+        """Cosines ``[N, C]`` of video embeddings ``[N, D]`` and a table."""
+        video = F.normalize(video.float(), dim=-1)
+        return video @ F.normalize(table.float(), dim=-1).t()
+
+    def forward(self, x: Tensor, **kwargs) -> Tensor:
+        """Class scores of frame embeddings.
+
+        Args:
+            x (Tensor): ``[N, T, D]`` frame embeddings.
+
+        Returns:
+            Tensor: ``[N, C]``. Training mode: expert-path logits (scaled);
+            eval mode: merged experts with TFM, raw cosines over the test
+            vocabulary (scaled if ``test_scale_logits``).
+        """
+        if self.training:
+            experts, _ = self.draw_routing()
+            h = self.temporal(x, experts=experts)
+            return self.logit_scale.exp() * self._cosine(
+                (x + h).mean(dim=1), self.train_table())
+        table, same_vocab = self.eval_table()
+        h = self.temporal(x)
+        if same_vocab or self.tfm is None:
+            out = x + h
+        else:
+            rho = temporal_modulation(x, table, self.train_table(),
+                                      **self.tfm)
+            out = x + rho.to(h.dtype)[:, None, None] * h
+        scores = self._cosine(out.mean(dim=1), table)
+        if self.test_scale_logits:
+            scores = self.logit_scale.exp() * scores
+        return scores
+
+    def _targets(self, data_samples: SampleList, device) -> Tensor:
+        labels = torch.stack([s.gt_label for s in data_samples]).to(device)
+        labels = labels.view(-1) if labels.numel() == len(data_samples) \
+            else labels
+        if self.label_smooth_eps != 0:
+            labels = F.one_hot(labels, self.num_classes).float()
+            labels = (1 - self.label_smooth_eps) * labels + \
+                self.label_smooth_eps / self.num_classes
+        return labels
+
+    def loss(self, feats: Tensor, data_samples: SampleList,
+             **kwargs) -> Dict[str, Tensor]:
+        """Expert-path CE, merged-path CE and merged-path MSE.
+
+        Args:
+            feats (Tensor): Frame embeddings ``[B, T, D]``.
+            data_samples (list[ActionDataSample]): With ``gt_label``.
+
+        Returns:
+            dict: ``loss_cls``, ``loss_wmr``, ``loss_mse`` and ``top{k}_acc``.
+        """
+        x = feats
+        experts, tau_idx = self.draw_routing()
+        table = self.train_table()
+        scale = self.logit_scale.exp()
+
+        h_expert = self.temporal(x, experts=experts)
+        logits = scale * self._cosine((x + h_expert).mean(dim=1), table)
+        losses = self.loss_by_feat(logits, data_samples)
+
+        if self.num_experts > 1:
+            coeffs = [self.tau_coeffs[i] for i in tau_idx]
+            h_merged = self.temporal(x, coeffs=coeffs)
+        else:  # one expert: the merged pass is the expert pass
+            h_merged = h_expert
+        out_merged = x + h_merged
+        logits_merged = scale * self._cosine(out_merged.mean(dim=1), table)
+        targets = self._targets(data_samples, logits.device)
+        losses['loss_wmr'] = self.loss_wmr(logits_merged, targets)
+        if self.loss_mse is not None:
+            if self.mse_target == 'frame':
+                losses['loss_mse'] = self.loss_mse(out_merged, x)
+            else:
+                losses['loss_mse'] = self.loss_mse(
+                    out_merged.mean(dim=1), x.mean(dim=1))
+        return losses

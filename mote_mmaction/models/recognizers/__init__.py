@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .mote_recognizer import MoTERecognizer
+
+__all__ = ['MoTERecognizer']

@@ -1,0 +1,60 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from typing import Optional, Sequence, Union
+
+import torch
+from mmaction.models.recognizers import Recognizer3D
+from mmaction.registry import MODELS
+from mmengine.logging import MMLogger
+
+from ..clip_utils import load_clip_state_dict, sub_state_dict
+
+
+@MODELS.register_module()
+class MoTERecognizer(Recognizer3D):
+    """Recognizer3D for CLIP video models with a text-defined vocabulary.
+
+    Views ``[B, V, C, T, H, W]`` are flattened by :class:`Recognizer3D`, the
+    CLIP backbone gives ``[B*V, T, D]`` and the head scores them against
+    its vocabulary. On top of Recognizer3D this class switches the val/test
+    vocabulary (zero-shot) and blends the visual weights with the original
+    CLIP weights (MoTE's test-time ``alpha`` patch).
+    """
+
+    def set_vocabulary(self,
+                       class_names: Optional[Union[str,
+                                                   Sequence[str]]]) -> None:
+        """Score val/test clips against ``class_names`` (``None``: the
+        training vocabulary). See :meth:`MoTEHead.set_vocabulary`."""
+        self.cls_head.set_vocabulary(class_names)
+
+    @torch.no_grad()
+    def blend_with_clip(self, alpha: float, clip_path: str) -> None:
+        """``theta = alpha * theta + (1 - alpha) * theta_clip``.
+
+        Applies to the visual tower and ``logit_scale``, the tensors MoTE's
+        test scripts blend (alpha = 0.99 there). Call it once, after the
+        fine-tuned weights are loaded and before testing.
+
+        Args:
+            alpha (float): Weight of the fine-tuned weights, in [0, 1].
+            clip_path (str): Local file of the original CLIP weights.
+        """
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f'alpha must be in [0, 1], got {alpha}')
+        state = load_clip_state_dict(clip_path)
+        visual = sub_state_dict(state, 'visual.')
+        own = self.backbone.visual.state_dict()
+        missing = [k for k in own if k not in visual]
+        if missing:
+            raise KeyError(f'{clip_path} lacks visual keys {missing[:5]} '
+                           'needed for the blend')
+        for name, tensor in own.items():
+            if tensor.is_floating_point():
+                tensor.mul_(alpha).add_(
+                    visual[name].to(tensor), alpha=1.0 - alpha)
+        if 'logit_scale' in state:
+            scale = self.cls_head.logit_scale
+            scale.mul_(alpha).add_(state['logit_scale'].to(scale),
+                                   alpha=1.0 - alpha)
+        MMLogger.get_current_instance().info(
+            f'Blended visual weights with {clip_path}: alpha={alpha}')

@@ -1,0 +1,154 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Frozen CLIP text tower that turns class names into class tables."""
+import hashlib
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmengine.logging import MMLogger
+from torch import Tensor
+
+from ..clip_utils import (ArchType, build_text_tower, load_clip_state_dict,
+                          load_into, resolve_arch)
+
+# The 28-template ensemble of the MoTE code (4 prefixes x 7 suffixes).
+PROMPT_PREFIXES = ('a photo of', 'a video of', 'a example of',
+                   'a demonstration of')
+PROMPT_SUFFIXES = ('{}.', 'a person {}.', 'a person using {}.',
+                   'a person doing {}.', 'a person during {}.',
+                   'a person performing {}.', 'a person practicing {}.')
+MOTE_TEMPLATES = tuple(f'{p} {s}' for p in PROMPT_PREFIXES
+                       for s in PROMPT_SUFFIXES)
+
+# Weights of a random text tower (tests, the embedded demo) are drawn from
+# this seed so every process builds the same class tables.
+_RANDOM_INIT_SEED = 20241014
+
+
+@MODELS.register_module()
+class CLIPTextEncoder:
+    """Builds L2-normalised class tables with a frozen CLIP text tower.
+
+    This is deliberately *not* an ``nn.Module``: it is never part of the
+    model's module tree, so it is not in the optimizer, not moved to the GPU
+    with the model, not wrapped by DDP and not written to checkpoints. Its
+    tower lives on the CPU and visits the requested device only while a
+    table is computed. Tables are cached per vocabulary.
+
+    Class embedding: ``y_c = normalize(mean_k normalize(g(template_k(c))))``.
+
+    Args:
+        arch (str | dict): open_clip model name or config (same as the
+            backbone's).
+        pretrained (str, optional): Local CLIP file; ``None`` gives a random
+            tower seeded deterministically (tests and demos only).
+        templates (Sequence[str]): Prompt templates with one ``{}``.
+            Defaults to the 28 MoTE templates.
+        quick_gelu (bool): As the backbone. Defaults to True.
+        batch_size (int): Prompts per text-tower forward. Defaults to 1024.
+    """
+
+    def __init__(self,
+                 arch: ArchType = 'ViT-B-16',
+                 pretrained: Optional[str] = None,
+                 templates: Sequence[str] = MOTE_TEMPLATES,
+                 quick_gelu: bool = True,
+                 batch_size: int = 1024) -> None:
+        templates = tuple(templates)
+        if not templates or any(t.count('{}') != 1 for t in templates):
+            raise ValueError('every prompt template needs exactly one `{}`, '
+                             f'got {templates}')
+        self.arch = arch
+        self.pretrained = pretrained
+        self.templates = templates
+        self.quick_gelu = quick_gelu
+        self.batch_size = batch_size
+        self._tower = None
+        self._tokenizer = None
+        self._cache: Dict[Tuple[str, ...], Tensor] = {}
+        self.num_tower_runs = 0  # forward calls, for tests and benchmarks
+
+    @property
+    def tower(self) -> torch.nn.Module:
+        """The text tower, built and loaded on first use (CPU, eval)."""
+        if self._tower is None:
+            if self.pretrained is None:
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(_RANDOM_INIT_SEED)
+                    tower = build_text_tower(self.arch, self.quick_gelu)
+            else:
+                tower = build_text_tower(self.arch, self.quick_gelu)
+                state = load_clip_state_dict(self.pretrained)
+                text_keys = {k: v for k, v in state.items()
+                             if not k.startswith('visual.')
+                             and k in tower.state_dict()}
+                load_into(tower, text_keys, self.pretrained)
+            self._tower = tower.eval().requires_grad_(False)
+        return self._tower
+
+    @property
+    def tokenizer(self):
+        """open_clip's BPE tokenizer (shipped with open_clip, offline)."""
+        if self._tokenizer is None:
+            from open_clip.tokenizer import SimpleTokenizer
+            ctx = resolve_arch(self.arch).get('text_cfg', {}).get(
+                'context_length', 77)
+            self._tokenizer = SimpleTokenizer(context_length=ctx)
+        return self._tokenizer
+
+    @property
+    def embed_dim(self) -> int:
+        return int(resolve_arch(self.arch)['embed_dim'])
+
+    @staticmethod
+    def vocabulary_key(names: Sequence[str]) -> str:
+        """Short stable id of a vocabulary, for logs."""
+        return hashlib.sha1('\n'.join(names).encode()).hexdigest()[:10]
+
+    @torch.no_grad()
+    def encode(self,
+               names: Sequence[str],
+               device: Optional[torch.device] = None) -> Tensor:
+        """Class table of ``names``, computed once per vocabulary.
+
+        Args:
+            names (Sequence[str]): Class names (already human readable).
+            device (torch.device, optional): Where to run the tower and
+                return the table. Defaults to CPU.
+
+        Returns:
+            Tensor: ``[C, D]`` float32, rows L2-normalised.
+        """
+        key = tuple(names)
+        if not key:
+            raise ValueError('cannot build a class table for 0 classes')
+        if key not in self._cache:
+            self._cache[key] = self._compute(key, device)
+        table = self._cache[key]
+        return table if device is None else table.to(device)
+
+    def _compute(self, names: Tuple[str, ...],
+                 device: Optional[torch.device]) -> Tensor:
+        tower = self.tower
+        run_device = torch.device('cpu') if device is None else device
+        tower.to(run_device)
+        try:
+            prompts = [t.format(c) for c in names for t in self.templates]
+            feats: List[Tensor] = []
+            for i in range(0, len(prompts), self.batch_size):
+                tokens = self.tokenizer(prompts[i:i + self.batch_size])
+                with torch.autocast(run_device.type, enabled=False):
+                    out = tower(tokens.to(run_device)).float()
+                self.num_tower_runs += 1
+                feats.append(F.normalize(out, dim=-1))
+            per_prompt = torch.cat(feats).view(len(names),
+                                               len(self.templates), -1)
+            table = F.normalize(per_prompt.mean(dim=1), dim=-1)
+        finally:
+            tower.to('cpu')  # keep the accelerator free for training
+        MMLogger.get_current_instance().info(
+            f'Built class table for {len(names)} classes x '
+            f'{len(self.templates)} templates '
+            f'(vocabulary {self.vocabulary_key(names)}).')
+        return table.cpu()

@@ -1,0 +1,234 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The authors' checkpoint layout, its converter, and merged export."""
+import math
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmaction.utils import register_all_modules
+from mmengine.runner import load_checkpoint
+from open_clip.model import CLIP
+
+import mote_mmaction  # noqa: F401
+from mote_mmaction.testing import tiny_clip_arch, tiny_mote_model_cfg
+
+register_all_modules()
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+D, L, N, C = 64, 2, 4, 6
+CLASSES = [f'class {i}' for i in range(C)]
+
+
+def run_tool(*args):
+    return subprocess.run([sys.executable, *args], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+def official_checkpoint(seed=0, prefix='module.'):
+    """A checkpoint in the authors' layout, built from the documented key
+    list and shapes (mote_reference.md 5.2) with random values."""
+    torch.manual_seed(seed)
+    arch = tiny_clip_arch()
+    clip = CLIP(arch['embed_dim'], arch['vision_cfg'], arch['text_cfg'],
+                quick_gelu=True)
+    model_sd = {prefix + k: v.clone() for k, v in clip.state_dict().items()
+                if k.startswith('visual.')}
+    model_sd[prefix + 'logit_scale'] = torch.tensor(4.5)
+    fusion = {
+        'spe_cls_feature': F.normalize(torch.randn(C, D), dim=-1),
+        'frame_position_embeddings.weight': torch.randn(77, D) * 0.02,
+    }
+    for i in range(L):
+        p = f'transformer.resblocks.{i}.'
+        fusion[p + 'attn.in_proj_weight'] = torch.randn(3 * D, D) * 0.1
+        fusion[p + 'attn.in_proj_bias'] = torch.randn(3 * D) * 0.1
+        fusion[p + 'attn.out_proj.weight'] = torch.randn(D, D) * 0.1
+        fusion[p + 'attn.out_proj.bias'] = torch.randn(D) * 0.1
+        for ln in ('ln_1', 'ln_2'):
+            fusion[p + f'{ln}.weight'] = 1 + 0.1 * torch.randn(D)
+            fusion[p + f'{ln}.bias'] = 0.1 * torch.randn(D)
+        for e in range(N):
+            fusion[p + f'mlp.fc_up.{e}.weight'] = torch.randn(4 * D, D) * .1
+            fusion[p + f'mlp.fc_up.{e}.bias'] = torch.randn(4 * D) * .1
+            fusion[p + f'mlp.fc_dn.{e}.weight'] = torch.randn(D, 4 * D) * .1
+            fusion[p + f'mlp.fc_dn.{e}.bias'] = torch.randn(D) * .1
+        fusion[p + 'mlp.mote_fusion_weight'] = torch.zeros(N)
+    ckpt = dict(epoch=29, model_state_dict=model_sd,
+                fusion_model_state_dict=fusion,
+                optimizer_state_dict={})
+    return ckpt, clip
+
+
+def authors_forward(frames, fusion, gen_table, spe_table):
+    """MoTE's eval computation, written from the paper/code formulas."""
+    x = frames
+    b, t, d = x.shape
+    # TFM
+    clip = F.normalize(x.mean(1), dim=-1)
+    gi = (clip @ gen_table.t()).topk(5, -1).indices
+    si = (clip @ spe_table.t()).topk(5, -1).indices
+    sim = torch.bmm(gen_table[gi], spe_table[si].transpose(1, 2))
+    rho = 1 / torch.exp((1 - sim.max(-1).values.mean(-1)) / 0.05)
+    # temporal transformer, (T, B, D), experts merged with softmax(zeros)
+    h = (x + fusion['frame_position_embeddings.weight'][:t]).transpose(0, 1)
+    for i in range(L):
+        p = f'transformer.resblocks.{i}.'
+
+        def ln(y, name):
+            u = y.mean(-1, keepdim=True)
+            s = (y - u).pow(2).mean(-1, keepdim=True)
+            y = (y - u) / torch.sqrt(s + 1e-12)
+            return fusion[p + name + '.weight'] * y + fusion[p + name +
+                                                            '.bias']
+
+        y = ln(h, 'ln_1')
+        attn, _ = F.multi_head_attention_forward(
+            y, y, y, d, d // 64, fusion[p + 'attn.in_proj_weight'],
+            fusion[p + 'attn.in_proj_bias'], None, None, False, 0.0,
+            fusion[p + 'attn.out_proj.weight'],
+            fusion[p + 'attn.out_proj.bias'], training=False,
+            need_weights=False)
+        h = h + attn
+        w = torch.softmax(fusion[p + 'mlp.mote_fusion_weight'], 0)
+        up_w = sum(w[e] * fusion[p + f'mlp.fc_up.{e}.weight']
+                   for e in range(N))
+        up_b = sum(w[e] * fusion[p + f'mlp.fc_up.{e}.bias'] for e in range(N))
+        dn_w = sum(w[e] * fusion[p + f'mlp.fc_dn.{e}.weight']
+                   for e in range(N))
+        dn_b = sum(w[e] * fusion[p + f'mlp.fc_dn.{e}.bias'] for e in range(N))
+        y = F.linear(ln(h, 'ln_2'), up_w, up_b)
+        h = h + F.linear(y * torch.sigmoid(1.702 * y), dn_w, dn_b)
+    out = rho[:, None, None] * h.transpose(0, 1) + x
+    z = F.normalize(out.mean(1), dim=-1)
+    return z @ F.normalize(gen_table, dim=-1).t()
+
+
+@pytest.mark.parametrize('merge', [False, True])
+def test_converted_model_matches_authors_formulas(tmp_path, merge):
+    ckpt, clip = official_checkpoint()
+    src = str(tmp_path / 'MoTE_tiny.pt')
+    torch.save(ckpt, src)
+    # The original CLIP differs from the fine-tuned visual weights.
+    torch.manual_seed(99)
+    orig = CLIP(**{
+        'embed_dim': D,
+        'vision_cfg': tiny_clip_arch()['vision_cfg'],
+        'text_cfg': tiny_clip_arch()['text_cfg']
+    }, quick_gelu=True)
+    clip_path = str(tmp_path / 'clip.pt')
+    torch.save(orig.state_dict(), clip_path)
+    dst = str(tmp_path / 'converted.pth')
+    args = ['tools/convert_official_ckpt.py', src, dst, '--clip', clip_path,
+            '--alpha', '0.99'] + (['--merge'] if merge else [])
+    res = run_tool(*args)
+    assert res.returncode == 0, res.stderr
+    assert 'spe_cls_feature -> cls_head.train_class_embeds' in res.stdout
+
+    model = MODELS.build(
+        tiny_mote_model_cfg(CLASSES, num_layers=L,
+                            num_experts=1 if merge else N))
+    # strict: no missing or unexpected keys
+    load_checkpoint(model, dst, map_location='cpu', strict=True)
+    model.eval()
+
+    # Independent computation: blend, encode frames, authors' head formulas.
+    blended = CLIP(D, tiny_clip_arch()['vision_cfg'],
+                   tiny_clip_arch()['text_cfg'], quick_gelu=True).eval()
+    bsd = blended.state_dict()
+    for k in bsd:
+        if k.startswith('visual.'):
+            bsd[k] = 0.99 * ckpt['model_state_dict']['module.' + k] + \
+                0.01 * orig.state_dict()[k]
+    blended.load_state_dict(bsd)
+    assert model.cls_head.logit_scale.item() == pytest.approx(
+        0.99 * 4.5 + 0.01 * math.log(1 / 0.07), abs=1e-5)
+
+    x = torch.randn(3, 3, 8, 32, 32)
+    fusion = ckpt['fusion_model_state_dict']
+    spe = fusion['spe_cls_feature']
+    zs_names = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
+    with torch.no_grad():
+        frames = blended.encode_image(x.transpose(1, 2).reshape(24, 3, 32,
+                                                                32))
+        frames = frames.view(3, 8, D)
+        # close-set: the test table is the training table (rho = 1)
+        ours = model.cls_head(model.backbone(x))
+        ref = authors_forward(frames, fusion, spe, spe)
+        assert (ours - ref).abs().max() < 1e-4
+        # zero-shot: another vocabulary, TFM active
+        model.set_vocabulary(zs_names)
+        gen = model.cls_head.eval_table()[0]
+        ours = model.cls_head(model.backbone(x))
+        ref = authors_forward(frames, fusion, gen, spe)
+        assert (ours - ref).abs().max() < 1e-4
+
+
+def test_wrong_layout_is_refused(tmp_path):
+    src = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': {'backbone.x': torch.zeros(1)}}, src)
+    res = run_tool('tools/convert_official_ckpt.py', src,
+                   str(tmp_path / 'out.pth'))
+    assert res.returncode != 0
+    assert 'fusion_model_state_dict' in res.stderr
+    assert not osp.exists(tmp_path / 'out.pth')
+
+    ckpt, _ = official_checkpoint()
+    del ckpt['fusion_model_state_dict']['spe_cls_feature']
+    torch.save(ckpt, src)
+    res = run_tool('tools/convert_official_ckpt.py', src,
+                   str(tmp_path / 'out.pth'))
+    assert res.returncode != 0 and 'spe_cls_feature' in res.stderr
+
+
+def _trained_like_model(seed=0):
+    torch.manual_seed(seed)
+    model = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=2))
+    with torch.no_grad():  # experts far apart, as after training
+        for p in model.cls_head.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    model.cls_head.train_table()
+    return model
+
+
+def test_merge_experts_tool_equivalence(tmp_path):
+    model = _trained_like_model()
+    src = str(tmp_path / 'epoch_1.pth')
+    torch.save(dict(meta={}, state_dict=model.state_dict()), src)
+    dst = str(tmp_path / 'merged.pth')
+    res = run_tool('tools/merge_experts.py', src, dst)
+    assert res.returncode == 0, res.stderr
+    deploy = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=2,
+                                              num_experts=1))
+    load_checkpoint(deploy, dst, map_location='cpu', strict=True)
+    assert sum(p.numel() for p in deploy.parameters()) < sum(
+        p.numel() for p in model.parameters())
+    model.eval()
+    deploy.eval()
+    x = torch.randn(2, 3, 8, 32, 32)
+    with torch.no_grad():
+        for vocab in (None, ['x', 'y', 'z']):
+            model.set_vocabulary(vocab)
+            deploy.set_vocabulary(vocab)
+            a = model.cls_head(model.backbone(x))
+            b = deploy.cls_head(deploy.backbone(x))
+            assert (a - b).abs().max() <= 1e-5
+
+
+def test_merge_tool_rejects_non_mote_checkpoint(tmp_path):
+    src = str(tmp_path / 'x.pth')
+    torch.save({'state_dict': {'a.weight': torch.zeros(1)}}, src)
+    res = run_tool('tools/merge_experts.py', src, str(tmp_path / 'y.pth'))
+    assert res.returncode != 0 and 'not a MoTE checkpoint' in res.stderr
+
+
+def test_expert_checkpoint_into_deploy_model_is_a_clear_error(tmp_path):
+    model = _trained_like_model()
+    src = str(tmp_path / 'experts.pth')
+    torch.save(dict(state_dict=model.state_dict()), src)
+    deploy = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=2,
+                                              num_experts=1))
+    with pytest.raises(KeyError, match='num_experts=4'):
+        load_checkpoint(deploy, src, map_location='cpu')
