@@ -1,1 +1,4 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .grayscale import MoTERandomGrayscale
+
+__all__ = ['MoTERandomGrayscale']

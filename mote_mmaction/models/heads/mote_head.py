@@ -340,15 +340,26 @@ class MoTEHead(BaseHead):
             scores = self.logit_scale.exp() * scores
         return scores
 
-    def _targets(self, data_samples: SampleList, device) -> Tensor:
-        labels = torch.stack([s.gt_label for s in data_samples]).to(device)
-        labels = labels.view(-1) if labels.numel() == len(data_samples) \
-            else labels
+    def _targets(self, data_samples: SampleList,
+                 device) -> Tuple[Tensor, Tensor]:
+        """Hard labels ``[B]`` and loss targets (smoothed if configured)."""
+        labels = torch.cat([s.gt_label.view(-1)[:1] for s in data_samples])
+        labels = labels.to(device, non_blocking=True)
+        targets = labels
         if self.label_smooth_eps != 0:
-            labels = F.one_hot(labels, self.num_classes).float()
-            labels = (1 - self.label_smooth_eps) * labels + \
+            targets = F.one_hot(labels, self.num_classes).float()
+            targets = (1 - self.label_smooth_eps) * targets + \
                 self.label_smooth_eps / self.num_classes
-        return labels
+        return labels, targets
+
+    def _accuracies(self, logits: Tensor, labels: Tensor) -> Dict[str, Tensor]:
+        """Top-k accuracies computed on the device (no host sync here)."""
+        maxk = min(max(self.topk), logits.shape[1])
+        hits = logits.detach().topk(maxk, dim=1).indices == labels[:, None]
+        return {
+            f'top{k}_acc': hits[:, :min(k, maxk)].any(dim=1).float().mean()
+            for k in self.topk
+        }
 
     def loss(self, feats: Tensor, data_samples: SampleList,
              **kwargs) -> Dict[str, Tensor]:
@@ -366,9 +377,11 @@ class MoTEHead(BaseHead):
         table = self.train_table()
         scale = self.logit_scale.exp()
 
+        labels, targets = self._targets(data_samples, x.device)
         h_expert = self.temporal(x, experts=experts)
         logits = scale * self._cosine((x + h_expert).mean(dim=1), table)
-        losses = self.loss_by_feat(logits, data_samples)
+        losses = self._accuracies(logits, labels)
+        losses['loss_cls'] = self.loss_cls(logits, targets)
 
         if self.num_experts > 1:
             coeffs = [self.tau_coeffs[i] for i in tau_idx]
@@ -377,7 +390,6 @@ class MoTEHead(BaseHead):
             h_merged = h_expert
         out_merged = x + h_merged
         logits_merged = scale * self._cosine(out_merged.mean(dim=1), table)
-        targets = self._targets(data_samples, logits.device)
         losses['loss_wmr'] = self.loss_wmr(logits_merged, targets)
         if self.loss_mse is not None:
             if self.mse_target == 'frame':

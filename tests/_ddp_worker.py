@@ -1,0 +1,104 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""One rank of the CPU (gloo) DDP test; run with torchrun from the test.
+
+    torchrun --nproc_per_node=2 tests/_ddp_worker.py DATA_ROOT OUT_DIR SYNC
+"""
+import json
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+
+import mote_mmaction  # noqa: E402,F401
+from mmengine.config import Config  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mote_mmaction.testing import tiny_mote_model_cfg  # noqa: E402
+
+
+def pipeline(test_mode):
+    return [
+        dict(type='DecordInit'),
+        dict(type='UniformSample', clip_len=4, num_clips=1,
+             test_mode=test_mode),
+        dict(type='DecordDecode'),
+        dict(type='Resize', scale=(-1, 32)),
+        dict(type='CenterCrop', crop_size=32),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]
+
+
+def main():
+    root, out, sync = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
+    dist.init_process_group('gloo')
+    rank = dist.get_rank()
+    classes = open(osp.join(root, 'train_classes.txt')).read().split('\n')
+    classes = [c for c in classes if c]
+
+    def loader(split, shuffle, test_mode):
+        return dict(
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=shuffle),
+            dataset=dict(
+                type='MoTEVideoDataset',
+                ann_file=osp.join(root, f'{split}.txt'),
+                data_prefix=dict(video=root),
+                class_names=osp.join(root, 'train_classes.txt'),
+                pipeline=pipeline(test_mode),
+                test_mode=test_mode))
+
+    cfg = Config(
+        dict(
+            default_scope='mmaction',
+            custom_imports=dict(imports=['mote_mmaction']),
+            model=tiny_mote_model_cfg(classes, num_layers=2,
+                                      sync_routing=sync),
+            work_dir=osp.join(out, 'work'),
+            launcher='pytorch',
+            model_wrapper_cfg=dict(
+                type='MMDistributedDataParallel', device_ids=None),
+            find_unused_parameters=False,
+            train_dataloader=loader('train', True, False),
+            val_dataloader=loader('val', False, True),
+            val_evaluator=[
+                dict(type='AccMetric'),
+                dict(type='DumpResults',
+                     out_file_path=osp.join(out, 'val_dump.pkl'))
+            ],
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=3,
+                           val_interval=3),
+            val_cfg=dict(type='ValLoop'),
+            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
+            default_hooks=dict(checkpoint=dict(type='CheckpointHook',
+                                               interval=100)),
+            randomness=dict(seed=0, diff_rank_seed=True),
+            log_level='WARNING'))
+    runner = Runner.from_cfg(cfg)
+    head = runner.model.module.cls_head
+    draws = []
+    orig = head.draw_routing
+
+    def record():
+        result = orig()
+        draws.append(result)
+        return result
+
+    head.draw_routing = record
+    runner.train()
+    state = {k: v.detach().clone() for k, v in
+             runner.model.module.state_dict().items()}
+    torch.save(state, osp.join(out, f'state_rank{rank}.pth'))
+    with open(osp.join(out, f'draws_rank{rank}.json'), 'w') as f:
+        json.dump(draws, f)
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()
