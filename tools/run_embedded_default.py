@@ -43,8 +43,8 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/embedded_default')
     parser.add_argument('--data-root', default=CONFIG_ROOT)
     parser.add_argument('--epochs', type=int, default=None,
-                        help='override the config (default: its 12)')
-    parser.add_argument('--train-videos', type=int, default=32,
+                        help='override the config (default: its 40)')
+    parser.add_argument('--train-videos', type=int, default=40,
                         help='training videos per seen motion')
     parser.add_argument('--test-videos', type=int, default=8,
                         help='val/zero-shot videos per motion')

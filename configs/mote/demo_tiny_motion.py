@@ -106,19 +106,19 @@ val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=12, val_begin=4, val_interval=4)
+    type='EpochBasedTrainLoop', max_epochs=40, val_begin=10, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
                    weight_decay=0.05),
-    paramwise_cfg=dict(custom_keys={'logit_scale': dict(lr_mult=0.0)}))
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=1,
-         end=12, T_max=11, convert_to_iter_based=True)
+         end=40, T_max=39, convert_to_iter_based=True)
 ]
 
 custom_hooks = [
@@ -130,5 +130,5 @@ custom_hooks = [
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=4, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=1))
 randomness = dict(seed=0)
