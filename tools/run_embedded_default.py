@@ -84,7 +84,12 @@ def build_cfg(args, work_dir: str) -> Config:
         cfg.train_cfg.max_epochs = e
         cfg.train_cfg.val_begin = 1
         cfg.train_cfg.val_interval = e
-        cfg.param_scheduler[-1].update(end=e, T_max=max(e - 1, 1))
+        cosine = cfg.param_scheduler[-1]
+        if e < 2:  # too short for a warm-up epoch
+            cfg.param_scheduler = [cosine]
+            cosine.update(begin=0, end=e, T_max=e)
+        else:
+            cosine.update(end=e, T_max=e - 1)
         cfg.default_hooks.checkpoint.interval = e
     return cfg
 
