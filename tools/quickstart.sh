@@ -10,7 +10,7 @@ what=${1:-demo}
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 
-if [ ! -x "$PY" ] || ! "$PY" -c 'import mote_mmaction' 2>/dev/null; then
+if [ ! -x "$PY" ] || ! "$PY" -c 'import pytest, importlib.metadata as m; m.version("mote_mmaction")' 2>/dev/null; then
     python3 -m venv "$VENV"
     "$PY" -m pip install -q -U pip
     # torch and torchvision in one command (a matching pair), every pin

@@ -1,0 +1,97 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The compat patches: applied where the upstream bug exists, no-ops where
+it does not."""
+import os.path as osp
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+import mote_mmaction  # noqa: F401
+from mote_mmaction import compat
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_py(code, cwd=REPO):
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                          cwd=cwd, capture_output=True, text=True)
+
+
+def test_fresh_process_imports_mmaction_models():
+    res = run_py('''
+        import mote_mmaction
+        import mmaction.models
+        from mmaction.utils import register_all_modules
+        register_all_modules()
+        from mmaction.registry import MODELS, HOOKS, TRANSFORMS, DATASETS
+        assert MODELS.get('MoTEHead') and MODELS.get('CLIPViT')
+        assert MODELS.get('TSNHead')  # stock parts still there
+        assert HOOKS.get('MoTEZeroShotEvalHook')
+        assert TRANSFORMS.get('MoTERandomGrayscale')
+        assert DATASETS.get('MoTEVideoDataset')
+        print(mote_mmaction.compat.APPLIED)
+    ''')
+    assert res.returncode == 0, res.stderr
+    assert "'mmaction_drn': True" in res.stdout
+
+
+def test_drn_patch_is_a_noop_once_applied():
+    assert 'mmaction.models.localizers.drn' in sys.modules
+    assert compat.patch_missing_drn() is False
+
+
+def test_drn_patch_is_a_noop_when_upstream_is_fixed(tmp_path):
+    # A fake mmaction package that ships drn/ with its __init__.py.
+    pkg = tmp_path / 'mmaction'
+    (pkg / 'models' / 'localizers' / 'drn').mkdir(parents=True)
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'models' / 'localizers' / 'drn' / '__init__.py').write_text('')
+    # Load compat.py alone: mote_mmaction itself needs the real mmaction.
+    res = run_py(f'''
+        import importlib.util, sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        spec = importlib.util.spec_from_file_location(
+            'compat', {osp.join(REPO, 'mote_mmaction', 'compat.py')!r})
+        compat = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(compat)
+        print(compat.patch_missing_drn())
+    ''')
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == 'False'
+
+
+def test_checkpoints_with_history_buffers_load(tmp_path):
+    from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = str(tmp_path / 'ckpt.pth')
+    torch.save(dict(state_dict={'w': torch.ones(1)},
+                    message_hub=dict(log_scalars={'loss': HistoryBuffer()})),
+               path)
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    assert isinstance(ckpt['message_hub']['log_scalars']['loss'],
+                      HistoryBuffer)
+
+
+def test_weights_only_patch_guards(monkeypatch):
+    if compat._torch_defaults_to_weights_only():
+        assert compat.APPLIED['mmengine_weights_only'] is True
+    monkeypatch.setattr(torch, '__version__', '2.5.1')
+    assert compat.patch_mmengine_checkpoint_loading() is False
+    monkeypatch.setattr(torch, '__version__', '2.14.1')
+    import mmengine
+    monkeypatch.setattr(mmengine, '__version__', '0.11.0')
+    assert compat.patch_mmengine_checkpoint_loading() is False
+
+
+def test_torchvision_patch_is_a_noop_when_torchvision_imports():
+    import torchvision  # noqa: F401
+    assert compat.ensure_torchvision_importable() is False
+
+
+def test_missing_checkpoint_file_is_clear(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    with pytest.raises(FileNotFoundError, match='can not be found'):
+        _load_checkpoint(str(tmp_path / 'nope.pth'))
