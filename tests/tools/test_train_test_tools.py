@@ -4,6 +4,7 @@ MMAction2 recognizer through Runner, and the wheel's .mim content."""
 import glob
 import os
 import os.path as osp
+import shutil
 import socket
 import subprocess
 import sys
@@ -156,7 +157,13 @@ def test_dist_train_two_cpu_processes(data, tmp_path):
 
 
 def test_wheel_ships_configs_and_tools(tmp_path):
-    res = run([sys.executable, '-m', 'pip', 'wheel', '.', '--no-deps',
+    # Build from a copy: a wheel build writes copies into .mim, which must
+    # not replace the symlinks of this checkout's editable install.
+    src = tmp_path / 'src'
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        '.git', '.venv*', 'work_dirs', 'data', '.mim', '__pycache__',
+        '*.egg-info', 'build'))
+    res = run([sys.executable, '-m', 'pip', 'wheel', str(src), '--no-deps',
                '--no-build-isolation', '-q', '-w', str(tmp_path)])
     assert res.returncode == 0, res.stderr[-3000:]
     wheel = glob.glob(str(tmp_path / 'mote_mmaction-*.whl'))[0]
