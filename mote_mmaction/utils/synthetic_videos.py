@@ -20,6 +20,9 @@ MOTION_CLASSES: Tuple[str, ...] = (
     'shrinking', 'rotating clockwise', 'rotating counterclockwise')
 
 
+_FOURCC = {'.mp4': 'mp4v', '.avi': 'MJPG', '.mkv': 'XVID', '.webm': 'VP80'}
+
+
 def _trajectory(motion: str, t: float, rng_params: dict):
     """Centre offset (dx, dy), scale and angle at time ``t`` in [0, 1]."""
     amp = rng_params['amp']
@@ -85,9 +88,14 @@ def write_motion_clip(path: str,
                       size: Tuple[int, int] = (64, 64),
                       fps: int = 8,
                       seed: int = 0) -> None:
-    """Write one clip (``.mp4``: mp4v, ``.avi``: MJPG), readable by decord."""
+    """Write one clip readable by decord; the container follows the
+    extension (``.mp4``, ``.avi``, ``.mkv``, ``.webm``)."""
     frames = render_motion_frames(motion, num_frames, size, seed)
-    fourcc = 'MJPG' if path.endswith('.avi') else 'mp4v'
+    ext = osp.splitext(path)[1].lower()
+    if ext not in _FOURCC:
+        raise ValueError(f'{path}: unsupported extension; use one of '
+                         f'{sorted(_FOURCC)}')
+    fourcc = _FOURCC[ext]
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), fps,
                              size)

@@ -1,0 +1,96 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""init_recognizer / inference_recognizer and the free-label demo."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmaction.apis import inference_recognizer, init_recognizer
+from mmaction.registry import MODELS
+from mmengine.config import Config
+
+import mote_mmaction  # noqa: F401
+from mote_mmaction.testing import tiny_mote_model_cfg
+from mote_mmaction.utils.synthetic_videos import write_motion_clip
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CLASSES = ['moving left', 'moving right', 'growing']
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('demo')
+    cfg = Config(
+        dict(
+            default_scope='mmaction',
+            custom_imports=dict(imports=['mote_mmaction']),
+            model=tiny_mote_model_cfg(CLASSES, num_layers=1),
+            test_pipeline=[
+                dict(type='DecordInit'),
+                dict(type='UniformSample', clip_len=8, num_clips=2,
+                     test_mode=True),
+                dict(type='DecordDecode'),
+                dict(type='Resize', scale=(-1, 32)),
+                dict(type='CenterCrop', crop_size=32),
+                dict(type='FormatShape', input_format='NCTHW'),
+                dict(type='PackActionInputs')
+            ]))
+    cfg_path = str(tmp / 'demo_cfg.py')
+    cfg.dump(cfg_path)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.cls_head.train_table()
+    ckpt = str(tmp / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    return cfg_path, ckpt, tmp
+
+
+def test_mmaction_inference_api(model_files):
+    cfg_path, ckpt, tmp = model_files
+    video = str(tmp / 'clip.mp4')
+    write_motion_clip(video, 'moving left', num_frames=16, seed=1)
+    model = init_recognizer(cfg_path, ckpt, device='cpu')
+    result = inference_recognizer(model, video)
+    assert result.pred_score.shape == (3, )
+    assert torch.allclose(result.pred_score.sum(), torch.tensor(1.0))
+    model.set_vocabulary(['jumping', 'running', 'cooking', 'sleeping'])
+    result = inference_recognizer(model, video)
+    assert result.pred_score.shape == (4, )
+
+
+@pytest.mark.parametrize('ext', ['mp4', 'avi', 'mkv', 'webm'])
+def test_demo_script_with_free_labels(model_files, ext):
+    cfg_path, ckpt, tmp = model_files
+    video = str(tmp / f'clip.{ext}')
+    write_motion_clip(video, 'growing', num_frames=16, seed=2)
+    res = subprocess.run(
+        [sys.executable, 'tools/demo/demo_video.py', cfg_path, ckpt, video,
+         '--labels', 'riding a bike, playing guitar,cooking', '--topk', '2'],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = [ln for ln in res.stdout.splitlines() if ln[:2] in ('1.', '2.')]
+    assert len(lines) == 2
+    probs = [float(ln.rsplit(':', 1)[1]) for ln in lines]
+    assert probs[0] >= probs[1] > 0
+    names = {ln.split('. ', 1)[1].rsplit(':', 1)[0] for ln in lines}
+    assert names <= {'riding a bike', 'playing guitar', 'cooking'}
+
+
+def test_demo_labels_file_and_missing_video(model_files):
+    cfg_path, ckpt, tmp = model_files
+    labels = tmp / 'labels.csv'
+    labels.write_text('id,name\n0,Apply Eye Makeup\n1,brush hair\n')
+    video = str(tmp / 'c.mp4')
+    write_motion_clip(video, 'moving right', num_frames=16)
+    res = subprocess.run(
+        [sys.executable, 'tools/demo/demo_video.py', cfg_path, ckpt, video,
+         '--labels-file', str(labels)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert 'Apply Eye Makeup' in res.stdout
+    res = subprocess.run(
+        [sys.executable, 'tools/demo/demo_video.py', cfg_path, ckpt,
+         str(tmp / 'nope.mp4'), '--labels', 'a,b'],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and 'nope.mp4' in res.stderr
