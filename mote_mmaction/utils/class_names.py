@@ -40,7 +40,14 @@ def load_class_names(source: Union[str, Sequence[str]],
         for i, row in enumerate(rows[1:], 2):
             if len(row) < 2 or not row[1].strip():
                 raise ValueError(f'{source} line {i}: bad row {row}')
-            by_id[int(row[0])] = row[1].strip()
+            try:
+                idx = int(row[0])
+            except ValueError:
+                raise ValueError(f'{source} line {i}: id {row[0]!r} is not '
+                                 'an integer') from None
+            if idx in by_id:
+                raise ValueError(f'{source} line {i}: duplicate id {idx}')
+            by_id[idx] = row[1].strip()
         if sorted(by_id) != list(range(len(by_id))):
             raise ValueError(f'{source}: ids must be 0..{len(by_id) - 1}')
         return [by_id[i] for i in range(len(by_id))]
