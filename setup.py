@@ -76,7 +76,8 @@ if __name__ == '__main__':
         package_data={
             'mote_mmaction': [
                 '.mim/model-index.yml', '.mim/configs/**/*.py',
-                '.mim/configs/**/*.yml', '.mim/tools/**/*.py',
+                '.mim/configs/**/*.yml', '.mim/configs/**/*.txt',
+                '.mim/configs/**/*.csv', '.mim/tools/**/*.py',
                 '.mim/tools/**/*.sh', '.mim/tools/**/*.md'
             ]
         },

@@ -95,3 +95,74 @@ def test_missing_checkpoint_file_is_clear(tmp_path):
     from mmengine.runner.checkpoint import _load_checkpoint
     with pytest.raises(FileNotFoundError, match='can not be found'):
         _load_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+def test_weights_only_bug_exists_and_loader_handles_it(tmp_path):
+    """Plain ``torch.load`` refuses a runner checkpoint; the patched
+    ``CheckpointLoader`` (used by resume, load_from and tools/test.py)
+    loads it."""
+    import pickle
+
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+    buf = HistoryBuffer()
+    buf.update(0.5)
+    path = str(tmp_path / 'runner_style.pth')
+    torch.save(
+        dict(
+            meta=dict(epoch=1, iter=2, seed=np.int64(3)),
+            state_dict={'w': torch.ones(2)},
+            message_hub=dict(log_scalars={'train/loss': buf})), path)
+    if compat._torch_defaults_to_weights_only():
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(path)  # the upstream bug the patch works around
+    ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 0.5
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
+
+
+FAKE_TORCHVISION = '''
+import torch
+# Mimics torchvision's meta registrations when its C++ ops did not load.
+if not hasattr(torch.ops.torchvision, 'nms'):
+    raise RuntimeError({message!r})
+'''
+
+
+def load_compat_in_subprocess(tmp_path, body):
+    """Run ``body`` with compat.py loaded alone and ``tmp_path`` first on
+    ``sys.path`` (so fake packages there shadow the real ones)."""
+    head = textwrap.dedent(f'''
+        import importlib.util, sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        spec = importlib.util.spec_from_file_location(
+            'compat', {osp.join(REPO, 'mote_mmaction', 'compat.py')!r})
+        compat = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(compat)
+    ''')
+    return run_py(head + textwrap.dedent(body))
+
+
+def test_torchvision_patch_applies_when_ops_are_missing(tmp_path):
+    (tmp_path / 'torchvision').mkdir()
+    (tmp_path / 'torchvision' / '__init__.py').write_text(
+        FAKE_TORCHVISION.format(
+            message='operator torchvision::nms does not exist'))
+    res = load_compat_in_subprocess(tmp_path, '''
+        print(compat.ensure_torchvision_importable())
+        import torchvision
+        print(torchvision.__file__.startswith(sys.path[0]))
+    ''')
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ['True', 'True']
+
+
+def test_torchvision_patch_reraises_other_errors(tmp_path):
+    (tmp_path / 'torchvision').mkdir()
+    (tmp_path / 'torchvision' / '__init__.py').write_text(
+        FAKE_TORCHVISION.format(message='some other failure'))
+    res = load_compat_in_subprocess(
+        tmp_path, 'compat.ensure_torchvision_importable()\n')
+    assert res.returncode != 0
+    assert 'some other failure' in res.stderr

@@ -54,7 +54,10 @@ def parse_args():
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher. Without CUDA, `pytorch` initialises gloo here '
+        'and sets model_wrapper_cfg=dict(type=\'MMDistributedDataParallel\', '
+        'device_ids=None) (find_unused_parameters as in the config), since '
+        'MMEngine\'s init_dist needs CUDA')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:

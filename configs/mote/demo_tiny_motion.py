@@ -123,6 +123,8 @@ param_scheduler = [
 
 custom_hooks = [
     dict(type='MoTEVocabularyHook'),
+    dict(type='MoTEBadVideoReportHook'),
+    dict(type='MoTENaNGuardHook'),
     dict(
         type='MoTEZeroShotEvalHook',
         datasets=[dict(name='heldout', dataloader=zeroshot_dataloader)]),

@@ -121,6 +121,8 @@ test_evaluator = val_evaluator
 
 custom_hooks = [
     dict(type='MoTEVocabularyHook'),
+    dict(type='MoTEBadVideoReportHook'),
+    dict(type='MoTENaNGuardHook'),
     dict(type='MoTEMergedExportHook'),
 ]
 # Every expert is in the graph each step (weight-merging pass), so DDP

@@ -1,10 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .bad_video_hook import MoTEBadVideoReportHook
 from .clip_blend_hook import MoTECLIPBlendHook
 from .merged_export_hook import MoTEMergedExportHook
+from .nan_guard_hook import MoTENaNGuardHook
 from .vocabulary_hook import MoTEVocabularyHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
-    'MoTECLIPBlendHook', 'MoTEMergedExportHook', 'MoTEVocabularyHook',
-    'MoTEZeroShotEvalHook'
+    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEMergedExportHook',
+    'MoTENaNGuardHook', 'MoTEVocabularyHook', 'MoTEZeroShotEvalHook'
 ]
