@@ -150,9 +150,9 @@ class MoTEHead(BaseHead):
                              torch.zeros(num_classes, in_channels))
         self._train_table_ready = False
 
-        self.register_buffer('routing_probs',
-                             routing_probs(num_experts, routing_temperature),
-                             persistent=False)
+        # A plain CPU tensor, not a buffer: experts are drawn on the host,
+        # so routing never waits for the GPU.
+        self.routing_probs = routing_probs(num_experts, routing_temperature)
         self.taus = tau_candidates(tau_beta, tau_num_scales, tau_with_inf)
         self.register_buffer(
             'tau_coeffs',
@@ -298,7 +298,7 @@ class MoTEHead(BaseHead):
         """
         gen = self._routing_generator()
         n = self.temporal.num_layers
-        experts = torch.multinomial(self.routing_probs.cpu(), n,
+        experts = torch.multinomial(self.routing_probs, n,
                                     replacement=True, generator=gen)
         taus = torch.randint(len(self.taus), (n, ), generator=gen)
         return experts.tolist(), taus.tolist()

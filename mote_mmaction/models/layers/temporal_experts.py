@@ -108,6 +108,8 @@ class MoTEExpertsFFN(nn.Module):
         # Not persistent: a test-time choice, configured, not learned.
         self.register_buffer('eval_coeffs', coeffs, persistent=False)
         self._merged_cache: Optional[Tuple[tuple, List[Tensor]]] = None
+        # Off only to measure what the cache saves (benchmarks).
+        self.cache_merged = True
 
     def reset_parameters(self, std: float = 0.02) -> None:
         """Independent ``N(0, std)`` weights and zero biases per expert."""
@@ -144,7 +146,7 @@ class MoTEExpertsFFN(nn.Module):
         which optimizer steps and ``load_state_dict`` bump, so stale weights
         are never served. With autograd on, nothing is cached.
         """
-        if torch.is_grad_enabled():
+        if torch.is_grad_enabled() or not self.cache_merged:
             return self.merged_params(self.eval_coeffs)
         version = self._params_version()
         if self._merged_cache is None or self._merged_cache[0] != version:
