@@ -397,3 +397,17 @@ def test_deploy_parameter_count_matches_paper(arch, expected):
                     num_experts=1)))
     n = sum(p.numel() for p in model.parameters()) / 1e6
     assert n == pytest.approx(expected, abs=0.1)
+
+
+def test_expert_merge_stays_fp32_under_autocast():
+    torch.manual_seed(4)
+    tt = MoTETemporalTransformer(64, num_layers=1, num_experts=4)
+    mlp = tt.resblocks[0].mlp
+    coeffs = merge_coefficients(4, 0.6).float()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        merged = mlp.merged_params(coeffs)
+        out = tt(torch.randn(2, 8, 64), coeffs=[coeffs])
+    assert all(p.dtype == torch.float32 for p in merged)
+    ref = sum(c * m.weight for c, m in zip(coeffs, mlp.fc_up))
+    assert torch.allclose(merged[0], ref, atol=1e-7)
+    assert out.dtype == torch.float32
