@@ -17,20 +17,7 @@ import mote_mmaction  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mote_mmaction.testing import tiny_mote_model_cfg  # noqa: E402
-
-
-def pipeline(test_mode):
-    return [
-        dict(type='DecordInit'),
-        dict(type='UniformSample', clip_len=4, num_clips=1,
-             test_mode=test_mode),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 32)),
-        dict(type='CenterCrop', crop_size=32),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs')
-    ]
+from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline  # noqa: E402
 
 
 def main():
@@ -50,7 +37,7 @@ def main():
                 ann_file=osp.join(root, f'{split}.txt'),
                 data_prefix=dict(video=root),
                 class_names=osp.join(root, 'train_classes.txt'),
-                pipeline=pipeline(test_mode),
+                pipeline=tiny_video_pipeline(test_mode=test_mode),
                 test_mode=test_mode))
 
     cfg = Config(

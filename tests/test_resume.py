@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.testing import tiny_mote_model_cfg
+from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
                                                   generate_motion_dataset)
 
@@ -44,15 +44,7 @@ def make_cfg(root, work_dir, kill_at=None, resume=False):
     # identically each epoch; here it is left out so the test isolates what
     # the checkpoint must restore: weights, optimizer, schedule, sampler
     # order and expert routing.
-    pipeline = [
-        dict(type='DecordInit'),
-        dict(type='UniformSample', clip_len=4, num_clips=1, test_mode=True),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 32)),
-        dict(type='CenterCrop', crop_size=32),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs')
-    ]
+    pipeline = tiny_video_pipeline()
     classes = [c for c in open(osp.join(root, 'train_classes.txt')).read(
     ).split('\n') if c]
     return Config(

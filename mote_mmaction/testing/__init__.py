@@ -52,3 +52,21 @@ def tiny_mote_model_cfg(class_names: Sequence[str],
             mean=[122.771, 116.746, 104.093],
             std=[68.5, 66.632, 70.323],
             format_shape='NCTHW'))
+
+
+def tiny_video_pipeline(clip_len: int = 4,
+                        num_clips: int = 1,
+                        test_mode: bool = True,
+                        size: int = 32) -> list:
+    """Deterministic decord pipeline to ``[V, 3, T, size, size]`` inputs:
+    uniform sampling, short side ``size``, centre crop."""
+    return [
+        dict(type='DecordInit'),
+        dict(type='UniformSample', clip_len=clip_len, num_clips=num_clips,
+             test_mode=test_mode),
+        dict(type='DecordDecode'),
+        dict(type='Resize', scale=(-1, size)),
+        dict(type='CenterCrop', crop_size=size),
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]

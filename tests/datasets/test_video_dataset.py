@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 
 from mote_mmaction.datasets.video_check import check_video, find_bad_videos
 from mote_mmaction.datasets.video_dataset import VideoLoadError
-from mote_mmaction.testing import tiny_mote_model_cfg
+from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
                                                   generate_motion_dataset)
 
@@ -36,22 +36,10 @@ def data(tmp_path_factory):
     return dict(root=str(root), n_good=len(good))
 
 
-def pipeline():
-    return [
-        dict(type='DecordInit'),
-        dict(type='UniformSample', clip_len=4, num_clips=1, test_mode=True),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 32)),
-        dict(type='CenterCrop', crop_size=32),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs')
-    ]
-
-
 def dataset_cfg(root, ann, test_mode, **kw):
     return dict(type='MoTEVideoDataset', ann_file=osp.join(root, ann),
                 data_prefix=dict(video=root), class_names=CLASSES,
-                pipeline=pipeline(), test_mode=test_mode, **kw)
+                pipeline=tiny_video_pipeline(), test_mode=test_mode, **kw)
 
 
 def test_check_video_reasons(data):

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from open_clip.model import CLIP
 
-from mote_mmaction.testing import tiny_clip_arch, tiny_mote_model_cfg
+from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
 from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
                                                   generate_motion_dataset)
 
@@ -24,15 +25,7 @@ def data(tmp_path_factory):
 
 
 def make_cfg(root, work_dir, hooks, pretrained=None):
-    pipeline = [
-        dict(type='DecordInit'),
-        dict(type='UniformSample', clip_len=4, num_clips=1, test_mode=True),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 32)),
-        dict(type='CenterCrop', crop_size=32),
-        dict(type='FormatShape', input_format='NCTHW'),
-        dict(type='PackActionInputs')
-    ]
+    pipeline = tiny_video_pipeline()
     return Config(
         dict(
             default_scope='mmaction',

@@ -11,7 +11,7 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.testing import tiny_mote_model_cfg
+from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 from mote_mmaction.utils.synthetic_videos import write_motion_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -26,16 +26,7 @@ def model_files(tmp_path_factory):
             default_scope='mmaction',
             custom_imports=dict(imports=['mote_mmaction']),
             model=tiny_mote_model_cfg(CLASSES, num_layers=1),
-            test_pipeline=[
-                dict(type='DecordInit'),
-                dict(type='UniformSample', clip_len=8, num_clips=2,
-                     test_mode=True),
-                dict(type='DecordDecode'),
-                dict(type='Resize', scale=(-1, 32)),
-                dict(type='CenterCrop', crop_size=32),
-                dict(type='FormatShape', input_format='NCTHW'),
-                dict(type='PackActionInputs')
-            ]))
+            test_pipeline=tiny_video_pipeline(clip_len=8, num_clips=2)))
     cfg_path = str(tmp / 'demo_cfg.py')
     cfg.dump(cfg_path)
     torch.manual_seed(0)

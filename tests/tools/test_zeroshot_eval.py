@@ -9,7 +9,7 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from mote_mmaction.testing import tiny_mote_model_cfg
+from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
                                                   generate_motion_dataset)
 
@@ -37,16 +37,7 @@ def test_zeroshot_eval_over_splits(tmp_path):
                     class_names=root + '/split{split}_classes.txt',
                     data_prefix=dict(video=root),
                     test_mode=True,
-                    pipeline=[
-                        dict(type='DecordInit'),
-                        dict(type='UniformSample', clip_len=8, num_clips=3,
-                             test_mode=True),
-                        dict(type='DecordDecode'),
-                        dict(type='Resize', scale=(-1, 32)),
-                        dict(type='CenterCrop', crop_size=32),
-                        dict(type='FormatShape', input_format='NCTHW'),
-                        dict(type='PackActionInputs')
-                    ])),
+                    pipeline=tiny_video_pipeline(clip_len=8, num_clips=3))),
             test_evaluator=dict(type='AccMetric'),
             test_cfg=dict(type='TestLoop'),
             custom_hooks=[dict(type='MoTEVocabularyHook')],
