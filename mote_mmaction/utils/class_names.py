@@ -1,67 +1,200 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Class-name files: read, normalise for prompts, describe for logs."""
+"""Class-name lists: read them, make them readable prompt text, and
+describe them for logs.
+
+Zero-shot accuracy depends on the exact class-name strings that fill the
+prompt templates, so the names a model used are part of its result. Two
+file formats are read:
+
+* ``.txt`` (the documented format, as MMAction2's ``label_map`` files):
+  one class per line, line i is label i. Trailing blank lines are
+  ignored. Names are made readable by :func:`normalize_class_name` unless
+  ``normalize=False``.
+* ``.csv`` with the header ``id,name`` (the MoTE authors' format): the
+  override format. Names are used verbatim (only surrounding whitespace is
+  removed) and ids must be exactly ``0..C-1`` in any order.
+
+This module must only use the standard library: the data preparation
+scripts in ``tools/data`` load it without importing the package (which
+pulls in PyTorch and MMAction2).
+"""
 import csv
 import hashlib
-import os.path as osp
+import os
 import re
-from typing import List, Sequence, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
-_CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+ClassNameSource = Union[str, os.PathLike, Sequence[str]]
+
+# Word boundaries inside a CamelCase token: lower/digit -> upper
+# (``ApplyEye`` -> ``Apply Eye``, ``YoYo`` -> ``Yo Yo``) and the end of a
+# run of capitals before a capitalised word (``TVShow`` -> ``TV Show``).
+_CAMEL_BOUNDARY = re.compile(
+    r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
 
 
 def normalize_class_name(name: str) -> str:
-    """Human-readable prompt text: ``brush_hair`` -> ``brush hair``,
-    ``ApplyEyeMakeup`` -> ``Apply Eye Makeup``."""
-    name = name.replace('_', ' ').strip()
-    name = ' '.join(_CAMEL.sub(' ', w) if not w.isupper() else w
-                    for w in name.split())
-    return ' '.join(name.split())
+    """Make a class name readable prompt text.
 
+    Underscores become spaces (``brush_hair`` -> ``brush hair``), CamelCase
+    words are split (``ApplyEyeMakeup`` -> ``Apply Eye Makeup``,
+    ``YoYo`` -> ``Yo Yo``; all-capital words such as ``TV`` are kept),
+    surrounding whitespace is removed and inner runs of whitespace become
+    one space. Names that are already readable (``air drumming``,
+    ``passing American football (in game)``) are unchanged.
 
-def load_class_names(source: Union[str, Sequence[str]],
-                     normalize: bool = True) -> List[str]:
-    """Class names from a ``.txt`` (line i = label i) or ``id,name`` CSV.
+    Args:
+        name (str): A class name, e.g. a dataset's directory name.
 
-    CSV names are used verbatim (the override format); txt and list names
-    are normalised when ``normalize`` is True.
+    Returns:
+        str: The readable name.
     """
-    if not isinstance(source, str):
-        names = [str(n) for n in source]
-        return [normalize_class_name(n) for n in names] if normalize \
-            else names
-    if not osp.isfile(source):
-        raise FileNotFoundError(f'class-name file not found: {source}')
-    if source.endswith('.csv'):
-        with open(source, newline='') as f:
-            rows = list(csv.reader(f))
-        if not rows or [c.strip() for c in rows[0]] != ['id', 'name']:
-            raise ValueError(f'{source}: expected header `id,name`')
-        by_id = {}
-        for i, row in enumerate(rows[1:], 2):
-            if len(row) < 2 or not row[1].strip():
-                raise ValueError(f'{source} line {i}: bad row {row}')
+    words = name.replace('_', ' ').split()
+    words = [w if w.isupper() else _CAMEL_BOUNDARY.sub(' ', w) for w in words]
+    return ' '.join(' '.join(words).split())
+
+
+def _check_unique(names: Sequence[str],
+                  where: str,
+                  positions: Sequence[int],
+                  unit: str = 'line') -> None:
+    """Raise ``ValueError`` on the first repeated name."""
+    seen: Dict[str, int] = {}
+    for name, pos in zip(names, positions):
+        if name in seen:
+            raise ValueError(f'{where} {unit} {pos}: duplicate class name '
+                             f'{name!r} (first at {unit} {seen[name]})')
+        seen[name] = pos
+
+
+def _read_txt(path: str) -> Tuple[List[str], List[int]]:
+    """Names and their line numbers from a one-name-per-line file."""
+    with open(path, encoding='utf-8-sig') as f:
+        lines = f.read().splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise ValueError(f'{path}: no class names in the file')
+    names = [line.strip() for line in lines]
+    for i, name in enumerate(names, 1):
+        if not name:
+            raise ValueError(
+                f'{path} line {i}: empty class name (line i is label i, so '
+                'only trailing blank lines are allowed)')
+    return names, list(range(1, len(names) + 1))
+
+
+def _read_csv(path: str) -> Tuple[List[str], List[int]]:
+    """Names (sorted by id) and their line numbers from an ``id,name``
+    csv."""
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [c.strip() for c in header] != ['id', 'name']:
+            raise ValueError(f'{path} line 1: expected the header `id,name`, '
+                             f'got {header!r}')
+        by_id: Dict[int, Tuple[str, int]] = {}
+        for row in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) != 2:
+                raise ValueError(f'{path} line {line}: expected 2 fields '
+                                 f'`id,name`, got {row!r}')
             try:
-                idx = int(row[0])
+                idx = int(row[0].strip())
             except ValueError:
-                raise ValueError(f'{source} line {i}: id {row[0]!r} is not '
+                raise ValueError(f'{path} line {line}: id {row[0]!r} is not '
                                  'an integer') from None
+            name = row[1].strip()
+            if not name:
+                raise ValueError(f'{path} line {line}: empty class name '
+                                 f'for id {idx}')
             if idx in by_id:
-                raise ValueError(f'{source} line {i}: duplicate id {idx}')
-            by_id[idx] = row[1].strip()
-        if sorted(by_id) != list(range(len(by_id))):
-            raise ValueError(f'{source}: ids must be 0..{len(by_id) - 1}')
-        return [by_id[i] for i in range(len(by_id))]
-    with open(source) as f:
-        names = [line.strip() for line in f.read().rstrip('\n').split('\n')]
-    if any(not n for n in names):
-        raise ValueError(f'{source}: empty class name')
-    return [normalize_class_name(n) for n in names] if normalize else names
+                raise ValueError(f'{path} line {line}: duplicate id {idx} '
+                                 f'(first on line {by_id[idx][1]})')
+            by_id[idx] = (name, line)
+    if not by_id:
+        raise ValueError(f'{path}: no class names in the file')
+    num = len(by_id)
+    if sorted(by_id) != list(range(num)):
+        missing = sorted(set(range(num)) - set(by_id))
+        extra = sorted(set(by_id) - set(range(num)))
+        raise ValueError(f'{path}: ids must be exactly 0..{num - 1} for '
+                         f'{num} rows; missing ids {missing[:10]}, '
+                         f'out-of-range ids {extra[:10]}')
+    rows = [by_id[i] for i in range(num)]
+    return [name for name, _ in rows], [line for _, line in rows]
 
 
-def describe_class_names(source: Union[str, Sequence[str]]) -> str:
-    """One line for logs: where the names come from, count, digest."""
+def load_class_names(source: ClassNameSource,
+                     normalize: bool = True) -> List[str]:
+    """Read a class-name list; item i is the name of label i.
+
+    Args:
+        source (str | PathLike | Sequence[str]): A ``.txt`` file (one name
+            per line, line i is label i; trailing blank lines are ignored),
+            an ``id,name`` ``.csv`` (the override format: names verbatim,
+            ids exactly ``0..C-1`` in any order) or a list/tuple of names.
+            Files with other suffixes are read as ``.txt``.
+        normalize (bool): Apply :func:`normalize_class_name` to ``.txt``
+            and list names. Never applied to ``.csv`` names. Defaults to
+            True.
+
+    Returns:
+        list[str]: The class names in label order.
+
+    Raises:
+        FileNotFoundError: ``source`` is a path that does not exist.
+        ValueError: Bad header, empty names, duplicate or missing ids,
+            duplicate names (the message names the file and line).
+        TypeError: ``source`` is neither a path nor a sequence of str.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f'class-name file not found: {path}')
+        if path.lower().endswith('.csv'):
+            names, lines = _read_csv(path)
+        else:
+            names, lines = _read_txt(path)
+            if normalize:
+                names = [normalize_class_name(n) for n in names]
+        _check_unique(names, path, lines)
+        return names
+    if isinstance(source, bytes) or not isinstance(source, Sequence):
+        raise TypeError('class names must be a file path or a list of str, '
+                        f'got {type(source).__name__}')
+    names = []
+    for i, name in enumerate(source):
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f'inline class-name list item {i}: expected a '
+                             f'non-empty str, got {name!r}')
+        names.append(normalize_class_name(name) if normalize else name)
+    if not names:
+        raise ValueError('inline class-name list is empty')
+    _check_unique(
+        names, 'inline class-name list', range(len(names)), unit='item')
+    return names
+
+
+def describe_class_names(source: ClassNameSource) -> str:
+    """One line for logs that identifies a class-name list.
+
+    Args:
+        source (str | PathLike | Sequence[str]): As for
+            :func:`load_class_names`.
+
+    Returns:
+        str: E.g. ``data/ucf101/ucf101_class_names.txt: 101 classes
+        ['Apply Eye Makeup', 'Apply Lipstick', 'Archery', ...]
+        sha1 0123abcd``; the digest is over the names (normalised, as the
+        model uses them) joined by newlines.
+    """
     names = load_class_names(source)
-    digest = hashlib.sha1('\n'.join(names).encode()).hexdigest()[:8]
-    where = source if isinstance(source, str) else 'inline list'
-    return (f'{where}: {len(names)} classes ({", ".join(names[:3])}'
-            f'{", ..." if len(names) > 3 else ""}), sha1 {digest}')
+    digest = hashlib.sha1('\n'.join(names).encode('utf-8')).hexdigest()[:10]
+    where = os.fspath(source) if isinstance(source, (str, os.PathLike)) \
+        else 'inline list'
+    head = ', '.join(repr(n) for n in names[:3])
+    more = ', ...' if len(names) > 3 else ''
+    return (f'{where}: {len(names)} classes [{head}{more}] sha1 {digest}')

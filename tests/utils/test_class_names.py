@@ -1,4 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import hashlib
+from pathlib import Path
+
 import pytest
 
 from mote_mmaction.utils.class_names import (describe_class_names,
@@ -12,47 +15,124 @@ from mote_mmaction.utils.class_names import (describe_class_names,
     ('air drumming', 'air drumming'),
     ('YoYo', 'Yo Yo'),
     ('PlayingDaf', 'Playing Daf'),
+    ('HandstandPushups', 'Handstand Pushups'),
+    ('CleanAndJerk', 'Clean And Jerk'),
+    ('Skijet', 'Skijet'),
+    ('TVShow', 'TV Show'),
+    ('TV', 'TV'),
     ('  jump__rope ', 'jump rope'),
+    ('fall_floor', 'fall floor'),
+    ("massaging person's head", "massaging person's head"),
     ('passing American football (in game)',
      'passing American football (in game)'),
-    ('TV', 'TV'),
+    ('backflip (human)', 'backflip (human)'),
+    ('Apply Eye Makeup', 'Apply Eye Makeup'),
+    ('a\tb', 'a b'),
 ])
 def test_normalize(raw, readable):
     assert normalize_class_name(raw) == readable
+    # idempotent
+    assert normalize_class_name(readable) == readable
 
 
-def test_txt_is_normalised_and_csv_is_verbatim(tmp_path):
+def test_txt_is_normalised(tmp_path):
     txt = tmp_path / 'names.txt'
-    txt.write_text('ApplyEyeMakeup\nbrush_hair\n\n')
-    assert load_class_names(str(txt)) == ['Apply Eye Makeup', 'brush hair']
-    assert load_class_names(str(txt), normalize=False) == [
-        'ApplyEyeMakeup', 'brush_hair']
-    csv = tmp_path / 'names.csv'
-    csv.write_text('id,name\n1,brush_hair\n0,YoYo\n')
-    assert load_class_names(str(csv)) == ['YoYo', 'brush_hair']
-    assert load_class_names(['TaiChi', 'ride_bike']) == [
-        'Tai Chi', 'ride bike']
-    desc = describe_class_names(str(csv))
-    assert 'names.csv' in desc and '2 classes' in desc and 'sha1' in desc
+    txt.write_text('ApplyEyeMakeup\r\nbrush_hair\r\n  YoYo \r\n\r\n\n')
+    assert load_class_names(
+        str(txt)) == ['Apply Eye Makeup', 'brush hair', 'Yo Yo']
+    assert load_class_names(
+        txt, normalize=False) == ['ApplyEyeMakeup', 'brush_hair', 'YoYo']
+    # no suffix: the txt format too
+    plain = tmp_path / 'label_map'
+    plain.write_text('air drumming\nabseiling')
+    assert load_class_names(str(plain)) == ['air drumming', 'abseiling']
+
+
+def test_csv_is_verbatim_and_sorted_by_id(tmp_path):
+    path = tmp_path / 'names.csv'
+    # BOM, CRLF, ids out of order, a trailing blank line
+    path.write_bytes('\ufeffid,name\r\n1,brush_hair\r\n2,"a, b"\r\n'
+                     '0,YoYo\r\n\r\n'.encode('utf-8'))
+    assert load_class_names(str(path)) == ['YoYo', 'brush_hair', 'a, b']
+    assert load_class_names(
+        str(path), normalize=False) == ['YoYo', 'brush_hair', 'a, b']
+
+
+def test_list_input():
+    assert load_class_names(['TaiChi',
+                             'ride_bike']) == ['Tai Chi', 'ride bike']
+    assert load_class_names(('TaiChi', ), normalize=False) == ['TaiChi']
+    with pytest.raises(ValueError, match='inline class-name list is empty'):
+        load_class_names([])
+    with pytest.raises(ValueError, match='item 1'):
+        load_class_names(['a', ' '])
+    with pytest.raises(
+            ValueError,
+            match="item 1: duplicate class name "
+            "'brush hair' .first at item 0"):
+        load_class_names(['brush hair', 'brush_hair'])
+    with pytest.raises(TypeError):
+        load_class_names(3)
 
 
 @pytest.mark.parametrize('content,match', [
-    ('name,id\n0,a\n', 'header'),
-    ('id,name\n0,a\n2,b\n', 'ids'),
-    ('id,name\n0,\n', 'line 2'),
+    ('name,id\n0,a\n', r'line 1: expected the header `id,name`'),
+    ('', r'line 1: expected the header'),
+    ('id,name\n', 'no class names'),
+    ('id,name\n0,a\n2,b\n', r'ids must be exactly 0\.\.1 for 2 rows; '
+     r'missing ids \[1\], out-of-range ids \[2\]'),
+    ('id,name\n0,a\n0,b\n', r'line 3: duplicate id 0 \(first on line 2\)'),
+    ('id,name\nx,a\n', "line 2: id 'x' is not an integer"),
+    ('id,name\n0,a\n1, \n', 'line 3: empty class name for id 1'),
+    ('id,name\n0,a\n1,b,c\n', 'line 3: expected 2 fields'),
+    ('id,name\n0,a\n1,b\n2,a\n', "line 4: duplicate class name 'a' "
+     r'\(first at line 2\)'),
 ])
 def test_bad_csv_is_a_clear_error(tmp_path, content, match):
     path = tmp_path / 'bad.csv'
     path.write_text(content)
     with pytest.raises(ValueError, match=match) as err:
         load_class_names(str(path))
-    assert 'bad.csv' in str(err.value)
+    assert str(path) in str(err.value)
 
 
-def test_missing_or_empty_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nope.txt'):
-        load_class_names(str(tmp_path / 'nope.txt'))
-    path = tmp_path / 'gap.txt'
-    path.write_text('a\n\nb\n')
-    with pytest.raises(ValueError, match='gap.txt'):
+@pytest.mark.parametrize(
+    'content,match',
+    [
+        ('a\n\nb\n', 'line 2: empty class name'),
+        ('\n\n', 'no class names'),
+        ('a\nb\na\n', "line 3: duplicate class name 'a'"),
+        # duplicates after normalisation
+        ('brush_hair\nbrush hair\n',
+         "line 2: duplicate class name 'brush hair'"),
+    ])
+def test_bad_txt_is_a_clear_error(tmp_path, content, match):
+    path = tmp_path / 'bad.txt'
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match) as err:
         load_class_names(str(path))
+    assert str(path) in str(err.value)
+
+
+def test_missing_file(tmp_path):
+    for name in ('nope.txt', 'nope.csv'):
+        with pytest.raises(FileNotFoundError, match=name):
+            load_class_names(str(tmp_path / name))
+
+
+def test_describe(tmp_path):
+    path = tmp_path / 'names.txt'
+    path.write_text('ApplyEyeMakeup\nArchery\nYoYo\nTaiChi\n')
+    names = ['Apply Eye Makeup', 'Archery', 'Yo Yo', 'Tai Chi']
+    digest = hashlib.sha1('\n'.join(names).encode()).hexdigest()[:10]
+    desc = describe_class_names(str(path))
+    assert desc == (f"{path}: 4 classes ['Apply Eye Makeup', 'Archery', "
+                    f"'Yo Yo', ...] sha1 {digest}")
+    assert describe_class_names(Path(path)) == desc
+    inline = describe_class_names(['ApplyEyeMakeup', 'Archery'])
+    assert inline.startswith("inline list: 2 classes ['Apply Eye Makeup', "
+                             "'Archery'] sha1 ")
+    # the digest identifies the names, not where they come from
+    assert inline.split()[-1] != digest
+    assert describe_class_names(names).split()[-1] == digest
+    assert '\n' not in desc

@@ -3,38 +3,66 @@
 
     python tools/data/hmdb51/build_lists.py \
         data/hmdb51/testTrainMulti_7030_splits --out-dir data/hmdb51
+
+Reads ``<class>_test_split{1,2,3}.txt`` (``video.avi 1|2|0``: 1 train,
+2 test, 0 unused) and writes ``hmdb51_{train,val}_split_{k}_videos.txt``
+(``class/video.avi label``, labels in sorted class-name order) and
+``hmdb51_class_names.txt`` (readable names: ``brush hair``).
 """
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
-                            '..'))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mote_mmaction.utils.class_names import normalize_class_name  # noqa
-from mote_mmaction.utils.dataset_lists import (hmdb51_split,  # noqa: E402
-                                               write_list, write_names)
+import _common  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Build HMDB51 video lists and class names from the '
+        'official split files.')
+    parser.add_argument(
+        'split_dir',
+        help='directory with <class>_test_split{1,2,3}.txt '
+        '(testTrainMulti_7030_splits)')
+    parser.add_argument(
+        '--out-dir', default='data/hmdb51', help='output directory')
+    parser.add_argument(
+        '--splits',
+        type=int,
+        nargs='+',
+        default=[1, 2, 3],
+        choices=[1, 2, 3],
+        help='splits to build')
+    return parser.parse_args()
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('split_dir', help='dir with <class>_test_split<k>.txt')
-    parser.add_argument('--out-dir', default='data/hmdb51')
-    args = parser.parse_args()
-    first = None
-    for k in (1, 2, 3):
-        classes, train, test = hmdb51_split(args.split_dir, k)
-        if first is None:
-            first = classes
-            names = osp.join(args.out_dir, 'hmdb51_class_names.txt')
-            write_names(names, [normalize_class_name(c) for c in classes])
-            print(f'{len(classes)} classes -> {names}')
-        elif classes != first:
-            sys.exit(f'split {k} has other classes than split 1')
+    args = parse_args()
+    results = []
+    try:
+        for k in args.splits:
+            classes, train, test = _common.hmdb51_split(args.split_dir, k)
+            if results and classes != results[0][1]:
+                other = sorted(set(classes) ^ set(results[0][1]))
+                raise ValueError(
+                    f'split {k} does not have the classes of split '
+                    f'{results[0][0]}; differing: {other[:10]}')
+            results.append((k, classes, train, test))
+    except (OSError, ValueError) as e:
+        sys.exit(f'error: {e}')
+    classes = results[0][1]
+    names = osp.join(args.out_dir, 'hmdb51_class_names.txt')
+    _common.write_names(names,
+                        [_common.normalize_class_name(c) for c in classes])
+    print(f'{len(classes)} classes -> {names}')
+    for k, _, train, test in results:
         for kind, entries in (('train', train), ('val', test)):
             out = osp.join(args.out_dir, f'hmdb51_{kind}_split_{k}_videos.txt')
-            print(f'split {k} {kind}: {write_list(out, entries)} videos '
-                  f'-> {out}')
+            print(
+                f'split {k} {kind}: {_common.write_list(out, entries)} videos '
+                f'-> {out}')
 
 
 if __name__ == '__main__':

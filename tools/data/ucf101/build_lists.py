@@ -3,37 +3,64 @@
 
     python tools/data/ucf101/build_lists.py data/ucf101/ucfTrainTestlist \
         --out-dir data/ucf101
+
+Reads ``classInd.txt`` (``1 ApplyEyeMakeup``), ``trainlist0{1,2,3}.txt``
+(``path label``, 1-based) and ``testlist0{1,2,3}.txt`` (``path``) and
+writes ``ucf101_{train,val}_split_{k}_videos.txt`` (0-based labels in
+``classInd.txt`` order) and ``ucf101_class_names.txt`` (readable names:
+``Apply Eye Makeup``).
 """
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..',
-                            '..'))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mote_mmaction.utils.class_names import normalize_class_name  # noqa
-from mote_mmaction.utils.dataset_lists import (ucf101_classes,  # noqa: E402
-                                               ucf101_split, write_list,
-                                               write_names)
+import _common  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Build UCF101 video lists and class names from the '
+        'official split files.')
+    parser.add_argument(
+        'ann_dir',
+        help='directory with classInd.txt, trainlist0{1,2,3}.txt and '
+        'testlist0{1,2,3}.txt (ucfTrainTestlist)')
+    parser.add_argument(
+        '--out-dir', default='data/ucf101', help='output directory')
+    parser.add_argument(
+        '--splits',
+        type=int,
+        nargs='+',
+        default=[1, 2, 3],
+        choices=[1, 2, 3],
+        help='splits to build')
+    return parser.parse_args()
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('ann_dir', help='dir with classInd.txt, '
-                        'trainlist0{1,2,3}.txt, testlist0{1,2,3}.txt')
-    parser.add_argument('--out-dir', default='data/ucf101')
-    args = parser.parse_args()
-    classes = ucf101_classes(osp.join(args.ann_dir, 'classInd.txt'))
+    args = parse_args()
+    try:
+        classes = _common.ucf101_classes(
+            osp.join(args.ann_dir, 'classInd.txt'))
+        outputs = []
+        for k in args.splits:
+            for kind, src in (('train', f'trainlist0{k}.txt'),
+                              ('val', f'testlist0{k}.txt')):
+                entries = _common.ucf101_split(
+                    osp.join(args.ann_dir, src), classes)
+                out = osp.join(args.out_dir,
+                               f'ucf101_{kind}_split_{k}_videos.txt')
+                outputs.append((out, entries, f'split {k} {kind}'))
+    except (OSError, ValueError) as e:
+        sys.exit(f'error: {e}')
     names = osp.join(args.out_dir, 'ucf101_class_names.txt')
-    write_names(names, [normalize_class_name(c) for c in classes])
+    _common.write_names(names,
+                        [_common.normalize_class_name(c) for c in classes])
     print(f'{len(classes)} classes -> {names}')
-    for k in (1, 2, 3):
-        for kind, src in (('train', f'trainlist0{k}.txt'),
-                          ('val', f'testlist0{k}.txt')):
-            out = osp.join(args.out_dir, f'ucf101_{kind}_split_{k}_videos.txt')
-            n = write_list(out, ucf101_split(osp.join(args.ann_dir, src),
-                                             classes))
-            print(f'split {k} {kind}: {n} videos -> {out}')
+    for out, entries, what in outputs:
+        print(f'{what}: {_common.write_list(out, entries)} videos -> {out}')
 
 
 if __name__ == '__main__':
