@@ -47,6 +47,11 @@ def add_mim_extension() -> None:
     for name in MIM_FILES:
         src = osp.join(HERE, name)
         dst = osp.join(mim_dir, name)
+        if osp.islink(dst) and osp.realpath(dst) == osp.realpath(src):
+            # Already linked by an editable install: keep the link (wheel
+            # and sdist builds copy the files it points to), so building a
+            # wheel does not freeze the editable install's configs.
+            continue
         if osp.islink(dst) or osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):

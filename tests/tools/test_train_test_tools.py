@@ -1,14 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""tools/train.py, tools/test.py, tools/dist_train.sh (gloo), a stock
-MMAction2 recognizer through Runner, and the wheel's .mim content."""
+"""tools/train.py, tools/test.py, tools/dist_train.sh (gloo) and a stock
+MMAction2 recognizer through Runner (packaging: tests/test_packaging.py)."""
 import glob
 import os
 import os.path as osp
-import shutil
 import socket
 import subprocess
 import sys
-import zipfile
 
 import pytest
 from mmengine.config import Config
@@ -155,22 +153,3 @@ def test_dist_train_two_cpu_processes(data, tmp_path):
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # MMEngine's name for the world size
 
-
-def test_wheel_ships_configs_and_tools(tmp_path):
-    # Build from a copy: a wheel build writes copies into .mim, which must
-    # not replace the symlinks of this checkout's editable install.
-    src = tmp_path / 'src'
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        '.git', '.venv*', 'work_dirs', 'data', '.mim', '__pycache__',
-        '*.egg-info', 'build'))
-    res = run([sys.executable, '-m', 'pip', 'wheel', str(src), '--no-deps',
-               '--no-build-isolation', '-q', '-w', str(tmp_path)])
-    assert res.returncode == 0, res.stderr[-3000:]
-    wheel = glob.glob(str(tmp_path / 'mote_mmaction-*.whl'))[0]
-    names = zipfile.ZipFile(wheel).namelist()
-    for must in ('mote_mmaction/.mim/configs/_base_/default_runtime.py',
-                 'mote_mmaction/.mim/configs/mote/k400.py',
-                 'mote_mmaction/.mim/tools/train.py',
-                 'mote_mmaction/.mim/tools/_launch.py',
-                 'mote_mmaction/.mim/model-index.yml'):
-        assert must in names, must
