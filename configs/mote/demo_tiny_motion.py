@@ -125,6 +125,7 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEClassCheckHook'),
     dict(
         type='MoTEZeroShotEvalHook',
         datasets=[dict(name='heldout', dataloader=zeroshot_dataloader)]),

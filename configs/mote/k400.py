@@ -123,6 +123,7 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEClassCheckHook'),
     dict(type='MoTEMergedExportHook'),
 ]
 # Every expert is in the graph each step (weight-merging pass), so DDP

@@ -1,19 +1,21 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import logging
 import os
 import os.path as osp
-from typing import Callable, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, List, Optional, Set, Tuple, Union
 
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
-from mmengine.dist import get_rank
-from mmengine.logging import MMLogger
+from mmengine.fileio import list_from_file
+from mmengine.logging import print_log
 
 from ..utils.class_names import describe_class_names, load_class_names
-from .video_check import find_bad_videos
+from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
 
 
 class VideoLoadError(RuntimeError):
-    """A video could not be loaded where substitution is not allowed."""
+    """A video could not be loaded and may not be replaced: any failure at
+    val/test, or ``max_refetch + 1`` failures in a row in training."""
 
 
 def _fill_split(value, split):
@@ -27,6 +29,10 @@ def _fill_split(value, split):
     return value
 
 
+def _same_file_key(path: str) -> str:
+    return osp.normpath(osp.abspath(path))
+
+
 @DATASETS.register_module()
 class MoTEVideoDataset(VideoDataset):
     """``VideoDataset`` that knows its class names, its split, and what to
@@ -37,31 +43,51 @@ class MoTEVideoDataset(VideoDataset):
     own vocabulary (zero-shot). ``{split}`` in ``ann_file``,
     ``data_prefix`` and ``class_names`` is filled from ``split``, so one
     config variable (``--cfg-options test_dataloader.dataset.split=2``)
-    selects a split. Labels are checked against the class count.
+    selects a split. Every line of the list is checked when it is read
+    (field count, integer labels, labels in ``[0, num classes)``); errors
+    name the file and the line.
 
     Bad videos (missing, empty, truncated, not a video):
 
-    * training: the sample is replaced by a random other one, at most
-      ``max_refetch`` times in a row; each failure is recorded for
-      :class:`MoTEBadVideoReportHook` (counts per epoch, each file logged
-      once with its reason);
-    * val/test: never substituted. By default loading stops with
-      :class:`VideoLoadError` naming the file. With
-      ``skip_bad_videos=True`` the list is scanned when the dataset is
-      built and unreadable videos are excluded; :attr:`excluded` holds
-      them and the report hook puts their count beside the metrics.
+    * training (``test_mode=False``): a sample whose pipeline raises is
+      replaced by a random other one through MMEngine's refetch loop
+      (``BaseDataset.__getitem__`` / ``_rand_another``), at most
+      ``max_refetch`` times in a row; then :class:`VideoLoadError` lists
+      every file tried with its reason. With
+      :class:`MoTEBadVideoReportHook` each failure is appended to a small
+      file under ``work_dir/bad_videos/`` (dataloader workers are separate
+      processes) and the hook logs each bad file once per run and the
+      count per epoch; without the hook the dataset logs each bad file
+      itself, once per process (each dataloader worker keeps its own
+      record).
+    * val/test (``test_mode=True``): never substituted. By default the
+      first failure stops with :class:`VideoLoadError` naming the file and
+      the reason. With ``skip_bad_videos=True`` the list is checked when
+      the dataset is built (:func:`find_bad_videos`, or the list given by
+      ``bad_video_list``) and the unreadable videos are left out of the
+      dataset, so samplers, metrics and ``len()`` only see good videos;
+      :attr:`excluded` holds ``(file, reason)`` and the report hook logs
+      them and adds ``excluded_videos`` to the metrics.
 
     Args:
-        ann_file (str): Video list, ``path label`` per line.
+        ann_file (str): Video list, ``path label`` per line (``path`` only
+            for unlabeled lists, several labels with ``multi_class``).
         pipeline (list): Transforms.
         class_names (str | list[str], optional): Class-name file or list
             (see :func:`mote_mmaction.utils.load_class_names`).
         split (int | str, optional): Fills ``{split}`` placeholders.
-        max_refetch (int): Training retries after a failed sample.
-            Defaults to 10.
-        skip_bad_videos (bool): Val/test only: exclude unreadable videos
-            (reported) instead of stopping. Defaults to False.
-        scan_workers (int): Threads of that scan. Defaults to 8.
+        data_prefix (dict): Folder of the videos. Defaults to
+            ``dict(video='')``.
+        max_refetch (int): Training: replacements tried after a failed
+            sample before giving up. Defaults to 10.
+        skip_bad_videos (bool): Val/test only: leave unreadable videos out
+            (and report them) instead of stopping. Defaults to False.
+        bad_video_list (str, optional): With ``skip_bad_videos``: a
+            ``path<TAB>reason`` file from ``tools/data/check_videos.py``
+            (same root) whose videos are left out instead of checking
+            every video at start-up (useful for large sets and DDP, where
+            each rank would check the whole list). Defaults to None.
+        scan_workers (int): Threads of the start-up check. Defaults to 8.
         **kwargs: Other ``VideoDataset`` arguments.
     """
 
@@ -73,15 +99,20 @@ class MoTEVideoDataset(VideoDataset):
                  data_prefix: dict = dict(video=''),
                  max_refetch: int = 10,
                  skip_bad_videos: bool = False,
+                 bad_video_list: Optional[str] = None,
                  scan_workers: int = 8,
                  **kwargs) -> None:
         self.split = split
         self.skip_bad_videos = skip_bad_videos
+        self.bad_video_list = _fill_split(bad_video_list, split)
         self.scan_workers = scan_workers
+        #: ``(file, reason)`` left out at val/test (``skip_bad_videos``).
         self.excluded: List[Tuple[str, str]] = []
-        # Where training failures are appended (set by the report hook).
+        #: Folder for training failure records; set by
+        #: :class:`MoTEBadVideoReportHook` before the workers start.
         self.bad_video_dir: Optional[str] = None
-        self._reported: Set[str] = set()
+        self._logged_bad: Set[str] = set()
+        self._failures: List[Tuple[str, str]] = []
         class_names = _fill_split(class_names, split)
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if class_names is not None:
@@ -95,34 +126,94 @@ class MoTEVideoDataset(VideoDataset):
             metainfo=metainfo,
             max_refetch=max_refetch,
             **kwargs)
+        if skip_bad_videos and not self.test_mode:
+            print_log(
+                f'{self.ann_file}: skip_bad_videos only applies to val/test '
+                'datasets; in training unreadable videos are replaced by '
+                'random others (max_refetch).',
+                logger='current',
+                level=logging.WARNING)
+
+    # ------------------------------------------------------------------
+    # annotation list
+    def _num_label_classes(self) -> Optional[int]:
+        classes = self._metainfo.get('classes')
+        return len(classes) if classes else self.num_classes
 
     def load_data_list(self) -> List[dict]:
-        """Read the list, check every label against the class count, and
-        (opt-in, val/test) exclude unreadable videos."""
-        data_list = super().load_data_list()
-        classes = self._metainfo.get('classes')
-        num = len(classes) if classes else self.num_classes
-        if num and not self.multi_class:
-            for i, info in enumerate(data_list):
-                label = info['label']
-                if label != -1 and not 0 <= label < num:
+        """Read the list like ``VideoDataset`` (blank lines are skipped),
+        check every line, and (opt-in, val/test) leave out unreadable
+        videos."""
+        num = self._num_label_classes()
+        if self.multi_class and self.num_classes is None:
+            raise ValueError(f'{self.ann_file}: multi_class=True needs '
+                             'num_classes')
+        try:
+            lines = list_from_file(self.ann_file)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f'annotation file not found: {self.ann_file}') from None
+        data_list = []
+        for lineno, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            fields = line.strip().split(self.delimiter)
+            where = f'{self.ann_file} line {lineno}'
+            if not self.multi_class and len(fields) > 2:
+                raise ValueError(
+                    f'{where}: expected `path label` separated by '
+                    f'{self.delimiter!r}, got {len(fields)} fields '
+                    f'({line.strip()!r}); set the dataset\'s delimiter if '
+                    'paths contain it.')
+            filename = fields[0]
+            try:
+                labels = [int(x) for x in fields[1:]]
+            except ValueError:
+                raise ValueError(f'{where}: labels must be integers, got '
+                                 f'{fields[1:]!r}') from None
+            for label in labels:
+                if label == -1 and not self.multi_class:
+                    continue  # `path -1`: unlabeled, as VideoDataset
+                if num and not 0 <= label < num:
                     raise ValueError(
-                        f'{self.ann_file} line {i + 1}: label {label} is out '
-                        f'of range for {num} classes '
-                        f'({self.classes_source}).')
+                        f'{where}: label {label} is out of range for {num} '
+                        f'classes ({self.classes_source or "num_classes"}).')
+            if self.multi_class:
+                label = labels
+            else:
+                label = labels[0] if labels else -1
+            if self.data_prefix['video'] is not None:
+                filename = osp.join(self.data_prefix['video'], filename)
+            data_list.append(dict(filename=filename, label=label))
         if self.skip_bad_videos and self.test_mode:
+            data_list = self._exclude_bad(data_list)
+        return data_list
+
+    def _exclude_bad(self, data_list: List[dict]) -> List[dict]:
+        if self.bad_video_list is not None:
+            listed = {
+                _same_file_key(p): r
+                for p, r in read_bad_video_list(self.bad_video_list)
+            }
+            bad = [(d['filename'], listed[_same_file_key(d['filename'])])
+                   for d in data_list
+                   if _same_file_key(d['filename']) in listed]
+            how = f'listed in {self.bad_video_list}'
+        else:
             bad = find_bad_videos((d['filename'] for d in data_list),
                                   self.scan_workers)
-            self.excluded = bad
-            if bad:
-                names = {p for p, _ in bad}
-                data_list = [d for d in data_list
-                             if d['filename'] not in names]
-                MMLogger.get_current_instance().warning(
-                    f'{self.ann_file}: excluded {len(bad)} unreadable '
-                    'videos from evaluation: ' + '; '.join(
-                        f'{p} ({r})' for p, r in bad[:20]) +
-                    (' ...' if len(bad) > 20 else ''))
+            how = 'found unreadable'
+        self.excluded = bad
+        if bad:
+            names = {p for p, _ in bad}
+            data_list = [d for d in data_list if d['filename'] not in names]
+            print_log(
+                f'{self.ann_file}: {len(bad)} videos {how} are left out of '
+                'evaluation (skip_bad_videos=True): ' +
+                '; '.join(f'{p} ({r})' for p, r in bad[:20]) +
+                (f'; ... ({len(bad) - 20} more)' if len(bad) > 20 else ''),
+                logger='current',
+                level=logging.WARNING)
         return data_list
 
     @property
@@ -130,47 +221,75 @@ class MoTEVideoDataset(VideoDataset):
         """Class names, or ``None`` when not given."""
         return self._metainfo.get('classes')
 
+    # ------------------------------------------------------------------
+    # loading with bad videos
+    def _filename(self, idx: int) -> str:
+        try:
+            return str(self.get_data_info(idx).get('filename', idx))
+        except Exception:
+            return f'sample {idx}'
+
     def _record_bad(self, filename: str, reason: str) -> None:
+        """Note one training failure: appended to this process' record
+        file for the report hook, else logged once per process."""
         if self.bad_video_dir is not None:
             os.makedirs(self.bad_video_dir, exist_ok=True)
-            path = osp.join(self.bad_video_dir,
-                            f'rank{get_rank()}_pid{os.getpid()}.tsv')
-            with open(path, 'a') as f:
-                f.write(f'{filename}\t{reason}\n')
-        if filename not in self._reported:
-            self._reported.add(filename)
-            MMLogger.get_current_instance().warning(
-                f'skipping unreadable training video {filename}: {reason}')
+            path = osp.join(self.bad_video_dir, f'pid{os.getpid()}.tsv')
+            name = filename.replace('\t', ' ').replace('\n', ' ')
+            with open(path, 'a', encoding='utf-8') as f:
+                f.write(f'{name}\t{reason}\n')
+        elif filename not in self._logged_bad:
+            self._logged_bad.add(filename)
+            print_log(
+                f'unreadable training video {filename} ({reason}); '
+                'replaced by a random other sample',
+                logger='current',
+                level=logging.WARNING)
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline; a failure raises :class:`VideoLoadError` at
+        val/test and returns ``None`` in training (MMEngine then draws
+        another sample)."""
+        try:
+            return super().prepare_data(idx)
+        except Exception as e:
+            filename = self._filename(idx)
+            reason = short_reason(e)
+            if self.test_mode:
+                if self.skip_bad_videos:
+                    hint = ('It passed the start-up check (skip_bad_videos'
+                            '=True) but its frames failed here; remove it '
+                            'from the list or add it to bad_video_list.')
+                else:
+                    hint = ('Videos are never replaced at val/test: fix or '
+                            'remove it (tools/data/check_videos.py lists all '
+                            'bad ones), or set skip_bad_videos=True to leave '
+                            'unreadable videos out (they are reported next to '
+                            'the metrics).')
+                raise VideoLoadError(
+                    f'cannot load {filename} for evaluation: {reason}. '
+                    f'{hint}') from e
+            self._failures.append((filename, reason))
+            self._record_bad(filename, reason)
+            return None
 
     def __getitem__(self, idx: int) -> dict:
-        if not self._fully_initialized:
-            self.full_init()
         if self.test_mode:
-            try:
-                return self.prepare_data(idx)
-            except Exception as e:
-                filename = self.get_data_info(idx).get('filename', idx)
-                raise VideoLoadError(
-                    f'cannot load {filename} for evaluation: '
-                    f'{type(e).__name__}: {e}. Videos are never substituted '
-                    'at val/test; fix or remove it, or set '
-                    'skip_bad_videos=True to exclude unreadable videos '
-                    '(reported next to the metrics).') from e
-        tried = []
-        for _ in range(self.max_refetch + 1):
-            try:
-                data = self.prepare_data(idx)
-            except Exception as e:
-                filename = self.get_data_info(idx).get('filename', str(idx))
-                reason = f'{type(e).__name__}: {str(e).splitlines()[0][:200]}'
-                self._record_bad(filename, reason)
-                tried.append(f'{filename} ({reason})')
-                idx = self._rand_another()
-                continue
-            if data is None:  # a transform asked for another sample
-                idx = self._rand_another()
-                continue
-            return data
-        raise RuntimeError(
-            f'{len(tried)} training samples in a row failed to load (max_'
-            f'refetch={self.max_refetch}); the last ones: {tried[-3:]}')
+            return super().__getitem__(idx)
+        self._failures = []
+        try:
+            return super().__getitem__(idx)
+        except Exception:
+            if not self._failures:
+                raise
+            tried, seen = [], set()
+            for name, reason in self._failures:
+                if name not in seen:
+                    seen.add(name)
+                    tried.append(f'{name} ({reason})')
+            raise VideoLoadError(
+                f'{self.max_refetch + 1} training samples in a row could not '
+                f'be loaded (max_refetch={self.max_refetch}); '
+                f'{len(self._failures)} failed: ' + '; '.join(tried) +
+                '. Check the data root and run tools/data/check_videos.py.'
+            ) from None

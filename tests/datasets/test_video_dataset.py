@@ -1,147 +1,253 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Bad videos in training (substituted, counted, logged once) and in
-val/test (never substituted), with real and deliberately broken files."""
+"""``MoTEVideoDataset`` with real clips and deliberately broken files:
+checks of the list, substitution in training, none at val/test, the
+opt-in exclusion, and the video checker it shares with
+``tools/data/check_videos.py``."""
+import logging
+import multiprocessing
+import os
 import os.path as osp
-import pickle
 
 import pytest
-from mmaction.registry import DATASETS
-from mmengine.config import Config
-from mmengine.runner import Runner
+from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from mmaction.registry import DATASETS, MODELS
+from mmengine.logging import MMLogger
 
-from mote_mmaction.datasets.video_check import check_video, find_bad_videos
+from mote_mmaction.datasets import video_check
+from mote_mmaction.datasets.video_check import (CRASH_REASON, check_video,
+                                                find_bad_videos,
+                                                write_bad_video_list)
 from mote_mmaction.datasets.video_dataset import VideoLoadError
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
-
-CLASSES = list(MOTION_CLASSES[:3])
-BROKEN = ('videos/missing.mp4', 'videos/empty.mp4', 'videos/truncated.mp4',
-          'videos/not_a_video.mp4')
 
 
 @pytest.fixture(scope='module')
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('bad')
-    ann, _ = generate_motion_dataset(str(root), CLASSES, 2, 'train')
-    good = open(ann).read().splitlines()
-    (root / 'videos').mkdir(exist_ok=True)
-    (root / 'videos' / 'empty.mp4').write_bytes(b'')
-    real = open(root / good[0].split()[0], 'rb').read()
-    (root / 'videos' / 'truncated.mp4').write_bytes(real[:len(real) // 2])
-    (root / 'videos' / 'not_a_video.mp4').write_text('hello, I am text\n')
-    bad = [f'{p} {i % 3}' for i, p in enumerate(BROKEN)]
-    (root / 'mixed.txt').write_text('\n'.join(good + bad) + '\n')
-    (root / 'good.txt').write_text('\n'.join(good) + '\n')
-    return dict(root=str(root), n_good=len(good))
+def vids(tmp_path_factory):
+    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
 
 
-def dataset_cfg(root, ann, test_mode, **kw):
-    return dict(type='MoTEVideoDataset', ann_file=osp.join(root, ann),
-                data_prefix=dict(video=root), class_names=CLASSES,
-                pipeline=tiny_video_pipeline(), test_mode=test_mode, **kw)
-
-
-def test_check_video_reasons(data):
-    root = data['root']
-    reasons = {p: check_video(osp.join(root, p)) for p in BROKEN}
-    assert reasons['videos/missing.mp4'] == 'missing file'
-    assert 'empty' in reasons['videos/empty.mp4']
-    assert reasons['videos/truncated.mp4'] is not None
-    assert reasons['videos/not_a_video.mp4'] is not None
-    good = open(osp.join(root, 'good.txt')).read().split()[0]
-    assert check_video(osp.join(root, good)) is None
-    bad = find_bad_videos([osp.join(root, p) for p in BROKEN] +
-                          [osp.join(root, good)], workers=2)
-    assert [osp.basename(p) for p, _ in bad] == [
-        'missing.mp4', 'empty.mp4', 'truncated.mp4', 'not_a_video.mp4']
-
-
-def test_val_never_substitutes(data):
-    ds = DATASETS.build(dataset_cfg(data['root'], 'mixed.txt', True))
-    assert len(ds) == data['n_good'] + 4
-    ds[0]  # a good one loads
-    with pytest.raises(VideoLoadError, match='missing.mp4'):
-        ds[data['n_good']]
-
-
-def test_label_out_of_range_names_file_and_line(data, tmp_path):
-    ann = tmp_path / 'labels.txt'
-    ann.write_text('a.mp4 0\nb.mp4 7\n')
-    with pytest.raises(ValueError, match=r'labels.txt line 2: label 7'):
-        DATASETS.build(dataset_cfg(data['root'], str(ann), True))
-
-
-def test_missing_class_name_file(data):
-    cfg = dataset_cfg(data['root'], 'good.txt', True)
-    cfg['class_names'] = osp.join(data['root'], 'no_such_names.txt')
-    with pytest.raises(FileNotFoundError, match='no_such_names.txt'):
-        DATASETS.build(cfg)
-
-
-def runner_cfg(root, work_dir, train_ann, val_ann, skip=False):
-    return Config(
+def build(vids, ann, test_mode, **kw):
+    kw.setdefault('class_names', CLASSES)
+    return DATASETS.build(
         dict(
-            default_scope='mmaction',
-            model=tiny_mote_model_cfg(CLASSES, num_layers=1),
-            work_dir=work_dir,
-            train_dataloader=dict(
-                batch_size=2, num_workers=2, persistent_workers=True,
-                sampler=dict(type='DefaultSampler', shuffle=True),
-                dataset=dataset_cfg(root, train_ann, False)),
-            val_dataloader=dict(
-                batch_size=2, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=False),
-                dataset=dataset_cfg(root, val_ann, True,
-                                    skip_bad_videos=skip)),
-            val_evaluator=[
-                dict(type='AccMetric'),
-                dict(type='DumpResults',
-                     out_file_path=osp.join(work_dir, 'val.pkl'))
-            ],
-            train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2),
-            val_cfg=dict(type='ValLoop'),
-            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
-            custom_hooks=[dict(type='MoTEBadVideoReportHook'),
-                          dict(type='MoTENaNGuardHook')],
-            randomness=dict(seed=0),
-            log_level='INFO'))
+            type='MoTEVideoDataset',
+            ann_file=vids.lists.get(ann, ann),
+            data_prefix=dict(video=vids.root),
+            pipeline=tiny_video_pipeline(),
+            test_mode=test_mode,
+            **kw))
 
 
-def test_training_survives_bad_videos_and_counts_them(data, tmp_path):
-    work = str(tmp_path / 'train')
-    runner = Runner.from_cfg(
-        runner_cfg(data['root'], work, 'mixed.txt', 'good.txt'))
-    runner.train()  # 10 samples per epoch, 4 of them unreadable
-    assert runner.epoch == 2
-    counts = runner.message_hub.get_scalar('train/bad_videos').data[0]
-    # every epoch visits the 4 broken entries once, plus any broken
-    # replacement drawn for them: at least 4 failures per epoch
-    assert all(c >= 4 for c in counts) and len(counts) == 2
-    log = open(next(iter(
-        __import__('glob').glob(osp.join(work, '*', '*.log'))))).read()
-    for name in ('missing.mp4', 'empty.mp4', 'truncated.mp4',
-                 'not_a_video.mp4'):
-        # logged once by the hook with its reason
-        assert log.count(f'unreadable video {osp.join(data["root"], "videos", name)}') == 1
+# ----------------------------------------------------------------------
+# the checker
+def test_check_video_reasons(vids):
+    for rel, category in BROKEN.items():
+        reason = check_video(vids.path(rel))
+        assert reason is not None and reason.startswith(category), reason
+        assert '\n' not in reason and '\t' not in reason
+    for line in vids.good:
+        assert check_video(vids.path(line.split()[0])) is None
+    # no extension: ``.mp4`` is appended, as DecordInit does
+    assert check_video(vids.path('videos/c0_0')) is None
 
 
-def test_val_opt_in_excludes_and_reports(data, tmp_path):
-    work = str(tmp_path / 'val')
-    cfg = runner_cfg(data['root'], work, 'good.txt', 'mixed.txt', skip=True)
-    cfg.train_cfg.max_epochs = 1
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.message_hub.get_scalar(
-        'val/excluded_videos').current() == 4
-    with open(osp.join(work, 'val.pkl'), 'rb') as f:
-        assert len(pickle.load(f)) == data['n_good']  # good videos only
-    assert runner.val_dataloader.dataset.excluded[0][1] == 'missing file'
+@pytest.mark.parametrize('backend', ['thread', 'process'])
+def test_find_bad_videos_in_input_order(vids, backend):
+    paths = [vids.path(ln.split()[0]) for ln in vids.broken + vids.good]
+    bad = find_bad_videos(paths, workers=2, backend=backend, timeout=60)
+    assert [p for p, _ in bad] == paths[:len(BROKEN)]
+    assert [r.split(':')[0].split(' (')[0]
+            for _, r in bad] == list(BROKEN.values())
 
 
-def test_val_default_stops_with_the_file_name(data, tmp_path):
-    cfg = runner_cfg(data['root'], str(tmp_path / 'stop'), 'good.txt',
-                     'mixed.txt')
-    cfg.train_cfg.max_epochs = 1
-    with pytest.raises(VideoLoadError, match='missing.mp4'):
-        Runner.from_cfg(cfg).train()
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != 'fork',
+    reason='the workers must inherit the patched checker')
+def test_process_scan_survives_a_crashing_decoder(vids, monkeypatch):
+    real = video_check.check_video
+
+    def crashing(path, num_frames=3):
+        if path.endswith('c1_0.mp4'):
+            os._exit(3)  # a decoder segfault kills the worker
+        return real(path, num_frames)
+
+    # the pool forks, so the workers see the patched function
+    monkeypatch.setattr(video_check, 'check_video', crashing)
+    paths = [vids.path(ln.split()[0]) for ln in vids.good]
+    bad = find_bad_videos(paths, workers=2, backend='process', timeout=3)
+    assert [(osp.basename(p), r.split(' (')[0])
+            for p, r in bad] == [('c1_0.mp4', CRASH_REASON)]
+
+
+# ----------------------------------------------------------------------
+# the list: one clear message naming the file (and line)
+def test_label_out_of_range_names_file_and_line(vids, tmp_path):
+    ann = tmp_path / 'labels.txt'
+    ann.write_text('a.mp4 0\n\nb.mp4 7\n')
+    with pytest.raises(ValueError) as info:
+        build(vids, str(ann), True)
+    msg = str(info.value)
+    assert 'labels.txt line 3: label 7 is out of range for 3 classes' in msg
+    assert msg.count('labels.txt') == 1
+
+
+def test_bad_lines_name_file_and_line(vids, tmp_path):
+    ann = tmp_path / 'fields.txt'
+    ann.write_text('a.mp4 0\nclass with spaces/b.mp4 1\n')
+    with pytest.raises(
+            ValueError,
+            match=r'fields.txt line 2: expected '
+            r'`path label`.*delimiter'):
+        build(vids, str(ann), True)
+    ann.write_text('a.mp4 zero\n')
+    with pytest.raises(
+            ValueError, match=r'fields.txt line 1: labels must be integers'):
+        build(vids, str(ann), True)
+    with pytest.raises(
+            FileNotFoundError,
+            match='annotation file not found: .*no_list.txt'):
+        build(vids, str(tmp_path / 'no_list.txt'), True)
+
+
+def test_unlabeled_and_multi_class_lists(vids, tmp_path):
+    ann = tmp_path / 'plain.txt'
+    ann.write_text('videos/c0_0.mp4\nvideos/c1_0.mp4 -1\n')
+    ds = build(vids, str(ann), True)
+    assert [ds.get_data_info(i)['label'] for i in range(2)] == [-1, -1]
+    ann.write_text('videos/c0_0.mp4 0 2\nvideos/c1_0.mp4 3\n')
+    with pytest.raises(ValueError, match='line 2: label 3 is out of range'):
+        build(
+            vids,
+            str(ann),
+            True,
+            multi_class=True,
+            num_classes=3,
+            class_names=None)
+
+
+def test_missing_class_name_file_is_one_clear_error(vids):
+    missing = osp.join(vids.root, 'no_such_names.txt')
+    with pytest.raises(FileNotFoundError) as info:
+        build(vids, 'good', True, class_names=missing)
+    assert 'class-name file not found' in str(info.value)
+    assert str(info.value).count('no_such_names.txt') == 1
+
+
+def test_split_placeholder_fills_list_and_names(vids, tmp_path):
+    (tmp_path / 'list_2.txt').write_text('\n'.join(vids.good) + '\n')
+    (tmp_path / 'names_2.txt').write_text('\n'.join(CLASSES) + '\n')
+    ds = build(
+        vids,
+        str(tmp_path / 'list_{split}.txt'),
+        True,
+        split=2,
+        class_names=str(tmp_path / 'names_{split}.txt'))
+    assert len(ds) == len(vids.good) and ds.classes == tuple(CLASSES)
+
+
+def test_model_num_classes_must_match_its_class_names():
+    cfg = tiny_mote_model_cfg(CLASSES)
+    cfg['cls_head']['num_classes'] = 4
+    with pytest.raises(
+            ValueError,
+            match=r'num_classes=4 but the class '
+            r'names \(inline list: 3 classes'):
+        MODELS.build(cfg)
+
+
+# ----------------------------------------------------------------------
+# val/test: never substituted
+def test_val_stops_with_file_and_reason(vids):
+    ds = build(vids, 'mixed', True)
+    assert len(ds) == len(vids.good) + len(BROKEN)
+    assert ds[0]['inputs'].shape[-3:] == (4, 32, 32)
+    for i, rel in enumerate(BROKEN):
+        with pytest.raises(VideoLoadError) as info:
+            ds[len(vids.good) + i]
+        msg = str(info.value)
+        assert f'cannot load {vids.path(rel)} for evaluation' in msg
+        assert 'never replaced' in msg and 'skip_bad_videos' in msg
+
+
+def test_val_opt_in_excludes_bad_videos(vids):
+    ds = build(vids, 'mixed', True, skip_bad_videos=True, scan_workers=2)
+    assert len(ds) == len(vids.good)
+    assert [p for p, _ in ds.excluded] == [vids.path(r) for r in BROKEN]
+    assert ds.excluded[0][1] == 'missing file'
+    names = {ds.get_data_info(i)['filename'] for i in range(len(ds))}
+    assert names == {vids.path(ln.split()[0]) for ln in vids.good}
+    ds[len(ds) - 1]
+
+
+def test_val_opt_in_with_a_precomputed_list(vids, tmp_path):
+    listed = tmp_path / 'bad.txt'
+    rows = [(vids.path('videos/empty.mp4'), 'empty file (0 bytes)'),
+            (vids.path('videos/unrelated.mp4'), 'missing file')]
+    write_bad_video_list(str(listed), rows)
+    ds = build(
+        vids, 'mixed', True, skip_bad_videos=True, bad_video_list=str(listed))
+    # only what the list names is left out, without decoding anything
+    assert ds.excluded == rows[:1]
+    assert len(ds) == len(vids.good) + len(BROKEN) - 1
+    with pytest.raises(FileNotFoundError, match='bad-video list not found'):
+        build(
+            vids,
+            'mixed',
+            True,
+            skip_bad_videos=True,
+            bad_video_list=str(tmp_path / 'nope.txt'))
+
+
+# ----------------------------------------------------------------------
+# training: substituted, bounded, logged once per process without the hook
+class _Records(logging.Handler):
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_training_replaces_a_bad_sample(vids):
+    ds = build(vids, 'mixed', False)
+    records = _Records()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(records)
+    try:
+        for _ in range(3):
+            out = ds[len(vids.good) + 1]  # empty.mp4
+            assert out['inputs'].shape[-3:] == (4, 32, 32)
+    finally:
+        logger.removeHandler(records)
+    empty = vids.path('videos/empty.mp4')
+    # logged once per process, with the reason
+    assert sum(f'unreadable training video {empty} (' in m
+               for m in records.messages) == 1
+
+
+def test_training_records_failures_for_the_hook(vids, tmp_path):
+    ds = build(vids, 'mixed', False)
+    ds.bad_video_dir = str(tmp_path / 'records')
+    ds[len(vids.good) + 2]  # truncated.mp4
+    ds[len(vids.good) + 2]
+    (record, ) = os.listdir(ds.bad_video_dir)
+    lines = open(osp.join(ds.bad_video_dir, record)).read().splitlines()
+    truncated = vids.path('videos/truncated.mp4')
+    names = [ln.split('\t')[0] for ln in lines]
+    # each failure, including broken random replacements, is one line
+    assert names[0] == truncated and names.count(truncated) >= 2
+    assert set(names) <= {vids.path(rel) for rel in BROKEN}
+    assert lines[0].split('\t')[1].startswith('DECORDError: ')
+    assert not ds._logged_bad  # the hook logs, not each worker
+
+
+def test_training_gives_up_after_max_refetch_naming_files(vids):
+    ds = build(vids, 'broken', False, max_refetch=5)
+    with pytest.raises(VideoLoadError) as info:
+        ds[0]
+    msg = str(info.value)
+    assert '6 training samples in a row could not be loaded' in msg
+    assert 'max_refetch=5' in msg and '6 failed' in msg
+    assert vids.path('videos/missing.mp4') + ' (FileNotFoundError' in msg

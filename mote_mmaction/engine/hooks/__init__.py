@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .bad_video_hook import MoTEBadVideoReportHook
+from .class_check_hook import MoTEClassCheckHook
 from .clip_blend_hook import MoTECLIPBlendHook
 from .merged_export_hook import MoTEMergedExportHook
 from .nan_guard_hook import MoTENaNGuardHook
@@ -7,6 +8,7 @@ from .vocabulary_hook import MoTEVocabularyHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
-    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEMergedExportHook',
-    'MoTENaNGuardHook', 'MoTEVocabularyHook', 'MoTEZeroShotEvalHook'
+    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEClassCheckHook',
+    'MoTEMergedExportHook', 'MoTENaNGuardHook', 'MoTEVocabularyHook',
+    'MoTEZeroShotEvalHook'
 ]
