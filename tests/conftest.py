@@ -1,5 +1,75 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+"""Session-wide setup and shared fixtures.
+
+``motion_dataset`` and ``video_file`` write small real videos once per test
+session (under pytest's temporary folder); tests must not modify them.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+import pytest
+
 import mote_mmaction  # noqa: F401  (compat patches before mmaction.models)
 from mmaction.utils import register_all_modules
 
+from mote_mmaction.utils.synthetic_videos import (generate_motion_dataset,
+                                                  write_motion_clip)
+
 register_all_modules(init_default_scope=True)
+
+# two time-reversal pairs: only the order of the frames separates them
+MOTION_DATASET_CLASSES = ('moving left', 'moving right', 'growing',
+                          'shrinking')
+
+
+@dataclass(frozen=True)
+class MotionDataset:
+    """A generated motion dataset (see ``generate_motion_dataset``).
+
+    Args:
+        root (str): Dataset folder; annotation paths are relative to it.
+        train_ann (str): ``train`` annotation file (3 clips per class).
+        val_ann (str): ``val`` annotation file (3 clips per class).
+        class_file (str): Class names, line i = label i.
+        classes (list[str]): The class names, label order.
+        num_frames (int): Frames per clip.
+        size (tuple[int, int]): ``(width, height)`` of the clips.
+        videos_per_class (int): Clips per class in each split.
+        data_prefix (dict): ``dict(video=root)``, as datasets take it.
+    """
+    root: str
+    train_ann: str
+    val_ann: str
+    class_file: str
+    classes: List[str]
+    num_frames: int = 16
+    size: Tuple[int, int] = (64, 64)
+    videos_per_class: int = 3
+    data_prefix: Dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope='session')
+def motion_dataset(tmp_path_factory) -> MotionDataset:
+    """4 motion classes x 3 clips (16 frames, 64x64) for ``train`` (seed 0)
+    and ``val`` (seed 1); use ``data_prefix`` as the dataset's."""
+    root = str(tmp_path_factory.mktemp('motion_dataset'))
+    classes = list(MOTION_DATASET_CLASSES)
+    train_ann, class_file = generate_motion_dataset(
+        root, classes, 3, 'train', seed=0)
+    val_ann, _ = generate_motion_dataset(root, classes, 3, 'val', seed=1)
+    return MotionDataset(
+        root=root,
+        train_ann=train_ann,
+        val_ann=val_ann,
+        class_file=class_file,
+        classes=classes,
+        data_prefix=dict(video=root))
+
+
+@pytest.fixture(scope='session')
+def video_file(tmp_path_factory) -> str:
+    """One ``moving left`` mp4 clip (16 frames, 64x64, 8 fps, seed 0)."""
+    path = str(tmp_path_factory.mktemp('video_file') / 'moving_left.mp4')
+    write_motion_clip(
+        path, 'moving left', num_frames=16, size=(64, 64), fps=8, seed=0)
+    return path

@@ -14,12 +14,9 @@ import pytest
 from mmaction.datasets import VideoDataset
 from mmaction.registry import TRANSFORMS
 
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  canonical_motion,
-                                                  generate_motion_dataset,
-                                                  main, motion_to_snake,
-                                                  render_motion_frames,
-                                                  write_motion_clip)
+from mote_mmaction.utils.synthetic_videos import (
+    MOTION_CLASSES, canonical_motion, generate_motion_dataset, main,
+    motion_to_snake, render_motion_frames, write_motion_clip)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PAIRS = [('moving left', 'moving right'), ('moving up', 'moving down'),
@@ -61,8 +58,7 @@ def frame_features(frame):
     myy = ((ys - cy)**2).mean()
     mxy = ((xs - cx) * (ys - cy)).mean()
     two_theta = np.arctan2(2 * mxy, mxx - myy)
-    return np.array([cx, cy, mask.sum(), np.cos(two_theta),
-                     np.sin(two_theta)])
+    return np.array([cx, cy, mask.sum(), np.cos(two_theta), np.sin(two_theta)])
 
 
 def clip_features(frames):
@@ -86,8 +82,9 @@ def knn_accuracy(train_x, train_y, test_x, test_y, k):
     a, b = (train_x - mean) / std, (test_x - mean) / std
     dist = ((b[:, None] - a[None])**2).sum(-1)
     votes = train_y[np.argsort(dist, axis=1)[:, :k]]
-    pred = np.array([np.bincount(v, minlength=len(MOTION_CLASSES)).argmax()
-                     for v in votes])
+    pred = np.array([
+        np.bincount(v, minlength=len(MOTION_CLASSES)).argmax() for v in votes
+    ])
     return float((pred == test_y).mean())
 
 
@@ -137,8 +134,9 @@ def test_video_dataset_pipeline(motion_dataset):
         item = dataset[i]
         assert tuple(item['inputs'].shape) == (1, 3, 8, 32, 32)
         labels.append(int(item['data_samples'].gt_label))
-    expected = [c for c in range(len(ds.classes))
-                for _ in range(ds.videos_per_class)]
+    expected = [
+        c for c in range(len(ds.classes)) for _ in range(ds.videos_per_class)
+    ]
     assert labels == expected
 
 
@@ -152,16 +150,14 @@ def test_video_file_fixture(video_file):
 def test_deterministic_and_seeded(tmp_path):
     classes = ['growing', 'moving up']
     for name in ('a', 'b'):
-        generate_motion_dataset(str(tmp_path / name), classes, 2, 'train',
-                                seed=5)
-    generate_motion_dataset(str(tmp_path / 'c'), classes, 2, 'train',
-                            seed=6)
-    generate_motion_dataset(str(tmp_path / 'a'), classes, 2, 'test',
-                            seed=5)
+        generate_motion_dataset(
+            str(tmp_path / name), classes, 2, 'train', seed=5)
+    generate_motion_dataset(str(tmp_path / 'c'), classes, 2, 'train', seed=6)
+    generate_motion_dataset(str(tmp_path / 'a'), classes, 2, 'test', seed=5)
     for i in range(2):
         rel = f'videos/train/growing_{i}.mp4'
-        assert filecmp.cmp(tmp_path / 'a' / rel, tmp_path / 'b' / rel,
-                           shallow=False)
+        assert filecmp.cmp(
+            tmp_path / 'a' / rel, tmp_path / 'b' / rel, shallow=False)
         same = load_clip(str(tmp_path / 'a' / rel))
         np.testing.assert_array_equal(same,
                                       load_clip(str(tmp_path / 'b' / rel)))
@@ -183,8 +179,14 @@ def test_containers_decode(tmp_path, ext, fourcc):
     if ext == 'webm':
         pytest.importorskip('av')
     path = str(tmp_path / 'sub' / f'clip.{ext}')
-    write_motion_clip(path, 'rotating clockwise', num_frames=12,
-                      size=(96, 64), fps=10, seed=3, fourcc=fourcc)
+    write_motion_clip(
+        path,
+        'rotating clockwise',
+        num_frames=12,
+        size=(96, 64),
+        fps=10,
+        seed=3,
+        fourcc=fourcc)
     reader = decord.VideoReader(path)
     assert len(reader) == 12
     assert reader.get_avg_fps() == pytest.approx(10)
@@ -210,10 +212,18 @@ def test_partner_class_is_the_time_reversal(pair):
 def test_order_sets_direction_through_pipeline(tmp_path):
     """Reversing a decoded 'moving left' clip gives a 'moving right' one;
     the same holds for every pair and its own statistic."""
-    stat = {'moving left': 0, 'moving up': 1, 'growing': 2,
-            'rotating clockwise': 3}
-    expected_sign = {'moving left': -1, 'moving up': -1, 'growing': 1,
-                     'rotating clockwise': 1}
+    stat = {
+        'moving left': 0,
+        'moving up': 1,
+        'growing': 2,
+        'rotating clockwise': 3
+    }
+    expected_sign = {
+        'moving left': -1,
+        'moving up': -1,
+        'growing': 1,
+        'rotating clockwise': 1
+    }
     for first, second in PAIRS:
         for seed in (0, 1):
             clips = {}
@@ -237,8 +247,8 @@ def test_single_frames_do_not_reveal_the_class():
     frame_x, frame_y, clip_x, clip_y, split = [], [], [], [], []
     for label, motion in enumerate(MOTION_CLASSES):
         for i in range(clips_per_class):
-            frames = render_motion_frames(motion, num_frames,
-                                          seed=100 * label + i)
+            frames = render_motion_frames(
+                motion, num_frames, seed=100 * label + i)
             feats = clip_features(frames)
             frame_x.extend(feats)
             frame_y.extend([label] * num_frames)
@@ -248,11 +258,11 @@ def test_single_frames_do_not_reveal_the_class():
     frame_x, frame_y, split = map(np.array, (frame_x, frame_y, split))
     clip_x, clip_y = np.array(clip_x), np.array(clip_y)
     train, test = split == 0, split == 1
-    single = knn_accuracy(frame_x[train], frame_y[train], frame_x[test],
-                          frame_y[test], k=15)
+    single = knn_accuracy(
+        frame_x[train], frame_y[train], frame_x[test], frame_y[test], k=15)
     half = np.arange(len(clip_y)) % 2 == 0
-    temporal = knn_accuracy(clip_x[half], clip_y[half], clip_x[~half],
-                            clip_y[~half], k=1)
+    temporal = knn_accuracy(
+        clip_x[half], clip_y[half], clip_x[~half], clip_y[~half], k=1)
     chance = 1 / len(MOTION_CLASSES)
     assert single < chance + 0.12, single
     assert temporal >= 0.95, temporal
@@ -262,16 +272,17 @@ def test_single_frames_do_not_reveal_the_class():
     for first, second in PAIRS:
         a = per_clip[clip_y == MOTION_CLASSES.index(first)]
         b = per_clip[clip_y == MOTION_CLASSES.index(second)]
-        stderr = np.sqrt(a.var(0, ddof=1) / len(a) +
-                         b.var(0, ddof=1) / len(b))
+        stderr = np.sqrt(a.var(0, ddof=1) / len(a) + b.var(0, ddof=1) / len(b))
         assert (np.abs(a.mean(0) - b.mean(0)) < 4 * stderr).all()
 
 
 def test_cli_and_speed(tmp_path):
     start = time.perf_counter()
-    main([str(tmp_path / 'cli'), '--classes', 'growing', 'moving_left',
-          '--videos-per-class', '50', '--split', 'train', 'val',
-          '--num-frames', '16'])
+    main([
+        str(tmp_path / 'cli'), '--classes', 'growing', 'moving_left',
+        '--videos-per-class', '50', '--split', 'train', 'val', '--num-frames',
+        '16'
+    ])
     elapsed = time.perf_counter() - start
     assert elapsed < 20, f'200 clips took {elapsed:.1f}s'
     with open(tmp_path / 'cli' / 'val_classes.txt') as f:
@@ -285,10 +296,14 @@ def test_cli_and_speed(tmp_path):
 
 def test_module_entry_point(tmp_path):
     out = tmp_path / 'mod'
-    res = subprocess.run(
-        [sys.executable, '-m', 'mote_mmaction.utils.synthetic_videos',
-         str(out), '--classes', 'shrinking', '--videos-per-class', '1'],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+    res = subprocess.run([
+        sys.executable, '-m', 'mote_mmaction.utils.synthetic_videos',
+        str(out), '--classes', 'shrinking', '--videos-per-class', '1'
+    ],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert (out / 'videos' / 'train' / 'shrinking_0.mp4').is_file()
     assert (out / 'train.txt').read_text() == \
