@@ -9,6 +9,9 @@ warmup_epochs = 5
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     dtype='bfloat16',  # MoTE used fp16 + GradScaler: set dtype='float16'
+    # bf16 needs no loss scaling; a scaler would sync on found_inf each
+    # step. With dtype='float16' set loss_scale='dynamic'.
+    loss_scale=dict(enabled=False),
     optimizer=dict(
         type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8,
         weight_decay=0.2),

@@ -146,7 +146,8 @@ class MoTEExpertsFFN(nn.Module):
         which optimizer steps and ``load_state_dict`` bump, so stale weights
         are never served. With autograd on, nothing is cached.
         """
-        if torch.is_grad_enabled() or not self.cache_merged:
+        if self.num_experts == 1 or torch.is_grad_enabled() or \
+                not self.cache_merged:
             return self.merged_params(self.eval_coeffs)
         version = self._params_version()
         if self._merged_cache is None or self._merged_cache[0] != version:

@@ -1,0 +1,158 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""tools/analysis/benchmark.py and gpu_check.sh on the tiny config, CPU.
+
+Each run is a subprocess (the tool sets MessageHub/logger state) with the
+smallest iteration counts; only fields and invariants are checked, never a
+speed.
+"""
+import json
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join('tools', 'analysis', 'benchmark.py')
+CFG = osp.join('configs', 'mote', 'demo_tiny_motion.py')
+FAST = ('--device', 'cpu', '--warmup', '1', '--iters', '1', '--repeats', '2')
+FIELDS = ('mode', 'config', 'device', 'batch', 'amp_dtype', 'grad_ckpt',
+          'merged', 'compile', 'median', 'spread', 'unit', 'peak_mem_mb',
+          'breakdown', 'torch', 'versions', 'machine', 'date', 'command')
+
+
+def bench(tmp_path, name, *args, config=CFG):
+    out = tmp_path / f'{name}.json'
+    cmd = [sys.executable, TOOL] + ([config] if config else []) + \
+        list(args) + ['--json', str(out)]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                         timeout=900)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    return json.loads(out.read_text()), res.stdout
+
+
+def check_fields(r):
+    for key in FIELDS:
+        assert key in r, key
+    for key in ('min', 'max', 'q1', 'q3', 'iqr'):
+        assert key in r['spread']
+    assert r['spread']['min'] <= r['median'] <= r['spread']['max']
+    assert r['device'] == 'cpu' and r['machine']['cpu_count'] >= 1
+
+
+@pytest.fixture(scope='module')
+def results(tmp_path_factory):
+    """Train and infer results, shared by the summary test."""
+    return {}
+
+
+def test_train_mode(tmp_path, results):
+    r, text = bench(tmp_path, 'train', '--mode', 'train', '--batch', '2',
+                    '--num-classes', '5', '--text-templates', '2',
+                    '--amp-dtype', 'bfloat16', '--grad-ckpt', 'on', *FAST)
+    check_fields(r)
+    assert r['unit'] == 'clips/s' and r['median'] > 0
+    assert r['amp_dtype'] == 'bfloat16' and r['grad_ckpt'] == 'on'
+    assert r['optim_wrapper']['optimizer'] == 'AdamW'
+    bd = r['breakdown']
+    for key in ('step_ms', 'backbone_ms', 'head_ms', 'other_ms',
+                'head_share', 'backbone_share', 'method'):
+        assert key in bd, key
+    assert 0 < bd['head_share'] < 1
+    # the class table is built once, in warm-up, never per step
+    assert r['text_tower_runs_warmup'] >= 1
+    assert r['text_tower_runs_during_timing'] == 0
+    assert r['peak_mem_mb'] >= 0
+    assert r['sync_audit']['enabled'] is False  # CUDA only
+    assert 'head_share' in text and 'clips/s' in text
+    results['train'] = r
+
+
+def test_infer_compare(tmp_path, results):
+    r, text = bench(tmp_path, 'infer', '--mode', 'infer', '--batch', '2',
+                    '--views', '2', '--num-classes', '5', '--compare',
+                    '--tfm-classes', '7', '--text-templates', '1', *FAST)
+    check_fields(r)
+    assert r['unit'] == 'views/s' and r['views_per_step'] == 4
+    assert set(r['compare']) == {'merged', 'unmerged', 'deploy', 'tfm_7',
+                                 'vocab_7_no_tfm'}
+    for key in ('merged_over_deploy', 'unmerged_over_merged',
+                'tfm_overhead', 'tfm_only_overhead', 'tfm_share',
+                'merge_share'):
+        assert key in r['ratios'], key
+    # the deploy model carries the merged weights: same scores
+    assert r['ratios']['deploy_max_abs_diff'] < 1e-4
+    assert r['text_tower_runs_during_timing'] == 0
+    assert r['breakdown']['backbone_ms'] > 0
+    assert 'merged_over_deploy' in text
+    results['infer'] = r
+
+
+@pytest.mark.parametrize('flags', [('--merged', 'off'), ('--deploy', ),
+                                   ('--tfm-classes', '3')])
+def test_infer_variants(tmp_path, flags):
+    r, _ = bench(tmp_path, 'variant', '--mode', 'infer', '--batch', '1',
+                 '--num-classes', '5', '--random-text-tables', *flags,
+                 *FAST)
+    check_fields(r)
+    assert r['variant'] == {'--merged': 'unmerged', '--deploy': 'deploy',
+                            '--tfm-classes': 'tfm_3'}[flags[0]]
+    assert r['text_tower_runs_warmup'] == 0  # random tables: never runs
+    assert r['text_tower_runs_during_timing'] == 0
+
+
+def test_data_mode(tmp_path):
+    r, text = bench(tmp_path, 'data', '--mode', 'data', '--synthetic',
+                    'motion64', 'short256', '--num-videos', '1',
+                    '--video-seconds', '0.4', '--clips', '2',
+                    '--video-dir', str(tmp_path / 'videos'), *FAST)
+    check_fields(r)
+    assert set(r['pipelines']) == {
+        'train_pipeline/motion64', 'train_pipeline/short256',
+        'test_pipeline/motion64', 'test_pipeline/short256'
+    }
+    for v in r['pipelines'].values():
+        assert v['unit'] == 'clips/s per worker' and v['median'] > 0
+    # tiny config: train 1 clip x 8 frames of 32 px; test 2 clips x 3 crops
+    assert r['pipelines']['train_pipeline/short256']['output_shape'] == [
+        1, 3, 8, 32, 32
+    ]
+    assert r['pipelines']['test_pipeline/short256']['output_shape'][0] == 6
+    assert r['video_sets']['short256']['size'] == '340x256'
+
+
+def test_data_mode_ann_file(tmp_path):
+    from mote_mmaction.utils.synthetic_videos import generate_motion_dataset
+    ann, _ = generate_motion_dataset(str(tmp_path), ['growing'], 2, 'd')
+    r, _ = bench(tmp_path, 'data_ann', '--mode', 'data', '--ann-file', ann,
+                 '--data-root', str(tmp_path), '--clips', '2',
+                 '--pipelines', 'test', *FAST)
+    assert set(r['pipelines']) == {'test_pipeline/given'}
+
+
+def test_summary(tmp_path, results):
+    if set(results) != {'train', 'infer'}:
+        pytest.skip('needs the train and infer tests of this module')
+    paths = []
+    for name, r in results.items():
+        path = tmp_path / f'{name}.json'
+        path.write_text(json.dumps(r))
+        paths.append(str(path))
+    s, text = bench(tmp_path, 'summary', '--mode', 'summary', '--inputs',
+                    *paths, config=None)
+    rows = {row['metric']: row for row in s['rows']}
+    # CPU results never count for the GPU throughput targets
+    assert rows['training clips/s (bf16)']['status'] == 'n/a'
+    assert rows['head share of a training step']['value'] is not None
+    assert rows['text tower runs in timed steps']['status'] == 'PASS'
+    assert 'targets' in text
+
+
+def test_gpu_check_script_syntax():
+    bash = shutil.which('bash')
+    if bash is None:
+        pytest.skip('no bash')
+    res = subprocess.run([bash, '-n', 'tools/analysis/gpu_check.sh'],
+                         cwd=REPO, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
