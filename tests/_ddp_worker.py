@@ -4,7 +4,6 @@
     torchrun --nproc_per_node=2 tests/_ddp_worker.py DATA_ROOT OUT_DIR SYNC
 """
 import json
-import os
 import os.path as osp
 import sys
 

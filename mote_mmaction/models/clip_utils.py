@@ -9,7 +9,7 @@ JSON files). Weights only ever come from a local file.
 import copy
 import os.path as osp
 import zipfile
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Tuple, Union
 
 import torch
 
@@ -85,17 +85,14 @@ def _is_torchscript(path: str) -> bool:
                    for n in zf.namelist())
 
 
-_CACHE: Dict[Tuple[str, float], Dict[str, torch.Tensor]] = {}
-
-
 def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Read a full CLIP state dict from a local file, in fp32.
 
     Accepts OpenAI's released TorchScript archives (``ViT-B-16.pt``), OpenAI
     plain state dicts and open_clip checkpoints (optionally wrapped in
     ``state_dict``/``model`` and prefixed with ``module.``). Never downloads.
-    The last file read is cached, since backbone, text encoder and
-    ``logit_scale`` all read the same file.
+    Nothing is cached: the file is read at initialisation only (backbone,
+    text tower), and keeping a whole CLIP in memory for the run is worse.
 
     Args:
         path (str): Local file path.
@@ -109,9 +106,6 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
             f'CLIP weights not found: {path!r}. MoTE never downloads '
             'weights; set `pretrained` to a local OpenAI CLIP file '
             '(e.g. ViT-B-16.pt) or an open_clip checkpoint.')
-    key = (osp.abspath(path), osp.getmtime(path))
-    if key in _CACHE:
-        return _CACHE[key]
     if _is_torchscript(path):
         state = torch.jit.load(path, map_location='cpu').state_dict()
     else:
@@ -134,8 +128,6 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     if not any(k.startswith('visual.') for k in out):
         raise KeyError(f'{path} is not a CLIP checkpoint: no `visual.*` keys '
                        f'(first keys: {list(out)[:5]}).')
-    _CACHE.clear()
-    _CACHE[key] = out
     return out
 
 
@@ -171,13 +163,3 @@ def load_into(module: torch.nn.Module, state: Dict[str, torch.Tensor],
             f'{"..." if len(unexpected) > 5 else ""}, shape mismatches '
             f'{bad_shape[:5]}. Check `arch` against the file.')
     module.load_state_dict({k: v for k, v in state.items()}, strict=False)
-
-
-def clip_logit_scale(path: Optional[str], default: float) -> float:
-    """``logit_scale`` stored in a CLIP file, or ``default`` without one."""
-    if path is None:
-        return default
-    state = load_clip_state_dict(path)
-    if 'logit_scale' not in state:
-        return default
-    return float(state['logit_scale'])

@@ -1,7 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from typing import Optional
 
-import torch
 from mmaction.registry import MODELS
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule

@@ -12,7 +12,6 @@ from mmengine.logging import MessageHub, MMLogger
 from torch import Tensor, nn
 
 from ...utils.class_names import describe_class_names, load_class_names
-from ..clip_utils import clip_logit_scale
 from ..layers.temporal_experts import (merge_coefficients, routing_probs,
                                        tau_candidates)
 from ..layers.temporal_modulation import temporal_modulation
@@ -189,9 +188,8 @@ class MoTEHead(BaseHead):
         """Take ``logit_scale`` from the CLIP file when one is configured."""
         super().init_weights()
         enc = self.text_encoder
-        if self._logit_scale_from_clip and enc.pretrained is not None:
-            self.logit_scale.data.fill_(
-                clip_logit_scale(enc.pretrained, math.log(100.0)))
+        if self._logit_scale_from_clip and enc.logit_scale is not None:
+            self.logit_scale.data.fill_(enc.logit_scale)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # MMEngine loads non-strictly and only warns; a head that silently

@@ -67,6 +67,7 @@ class CLIPTextEncoder:
         self._tower = None
         self._tokenizer = None
         self._cache: Dict[Tuple[str, ...], Tensor] = {}
+        self._logit_scale: Optional[float] = None
         self.num_tower_runs = 0  # forward calls, for tests and benchmarks
 
     @property
@@ -84,8 +85,17 @@ class CLIPTextEncoder:
                              if not k.startswith('visual.')
                              and k in tower.state_dict()}
                 load_into(tower, text_keys, self.pretrained)
+                if 'logit_scale' in state:
+                    self._logit_scale = float(state['logit_scale'])
             self._tower = tower.eval().requires_grad_(False)
         return self._tower
+
+    @property
+    def logit_scale(self) -> Optional[float]:
+        """``logit_scale`` of the CLIP file (read with the text weights),
+        or ``None`` without a file or key."""
+        _ = self.tower  # reading the file also reads logit_scale
+        return self._logit_scale
 
     @property
     def tokenizer(self):
