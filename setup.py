@@ -90,5 +90,6 @@ if __name__ == '__main__':
         extras_require={
             'tests': read_requirements('tests.txt'),
             'mim': read_requirements('mminstall.txt'),
+            'decoders': read_requirements('decoders.txt'),
         },
         zip_safe=False)

@@ -12,6 +12,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, List, Optional, Tuple
 
+import numpy as np
+
 #: Reason given for a video whose check did not return in time or whose
 #: checking process died (decoder crash), see :func:`find_bad_videos`.
 CRASH_REASON = 'decoder crashed or timed out'
@@ -39,12 +41,15 @@ def resolve_video_path(path: str) -> str:
     return path if osp.splitext(path)[1] else path + '.mp4'
 
 
-def check_video(path: str, num_frames: int = 3) -> Optional[str]:
+def check_video(path: str,
+                num_frames: int = 3,
+                decoder: str = 'decord') -> Optional[str]:
     """Why ``path`` cannot be used for training or testing, or ``None`` if
     it decodes.
 
-    The file is opened with decord (the reader of MMAction2's
-    ``DecordInit``) and ``num_frames`` evenly spaced frames, always
+    The file is opened with ``decoder`` (decord, the reader of MMAction2's
+    ``DecordInit``, by default; the backends of ``MoTEVideoInit``) and
+    ``num_frames`` evenly spaced frames, always
     including the first and the last, are decoded, so files truncated
     after a readable header are caught too.
 
@@ -53,6 +58,9 @@ def check_video(path: str, num_frames: int = 3) -> Optional[str]:
             extension, as ``DecordInit`` does).
         num_frames (int): Frames to decode; 1 decodes only the first,
             3 the first, middle and last. Defaults to 3.
+        decoder (str): ``'decord'``, ``'torchcodec'`` or ``'pyav'`` (see
+            :mod:`mote_mmaction.datasets.transforms.video_readers`).
+            Defaults to ``'decord'``.
 
     Returns:
         str | None: A one-line reason that starts with its category
@@ -66,18 +74,13 @@ def check_video(path: str, num_frames: int = 3) -> Optional[str]:
         return 'not a regular file'
     if osp.getsize(path) == 0:
         return 'empty file (0 bytes)'
+    from .transforms.video_readers import open_video
     try:
-        import decord
-    except ImportError as e:  # not the video's fault: fail loudly
-        raise ImportError('checking videos needs decord '
-                          '(pip install decord)') from e
-    try:
-        reader = decord.VideoReader(path, num_threads=1)
-    except Exception as e:  # decord raises several types
-        return f'cannot open: {short_reason(e)}'
-    try:
+        reader = open_video(path, decoder, num_threads=1)
         total = len(reader)
-    except Exception as e:
+    except ImportError:  # not the video's fault: fail loudly
+        raise
+    except Exception as e:  # decoders raise several types
         return f'cannot open: {short_reason(e)}'
     if total <= 0:
         return 'no frames'
@@ -89,7 +92,7 @@ def check_video(path: str, num_frames: int = 3) -> Optional[str]:
             {round(i * (total - 1) / (count - 1))
              for i in range(count)})
     try:
-        frames = reader.get_batch(probes).asnumpy()
+        frames = reader.read(np.array(probes))
     except Exception as e:
         return f'cannot decode frames {probes} of {total}: {short_reason(e)}'
     if frames.shape[0] != len(probes) or frames.size == 0:
@@ -98,8 +101,11 @@ def check_video(path: str, num_frames: int = 3) -> Optional[str]:
     return None
 
 
-def _check_one(args: Tuple[str, int]) -> Optional[str]:
-    return check_video(*args)
+def _check_one(args: Tuple[str, int, str]) -> Optional[str]:
+    path, num_frames, decoder = args
+    if decoder == 'decord':  # the default: the two-argument call
+        return check_video(path, num_frames)
+    return check_video(path, num_frames, decoder=decoder)
 
 
 def find_bad_videos(
@@ -108,7 +114,8 @@ def find_bad_videos(
     num_frames: int = 3,
     backend: str = 'thread',
     timeout: Optional[float] = 120.,
-    progress: Optional[Callable[[int, int], None]] = None
+    progress: Optional[Callable[[int, int], None]] = None,
+    decoder: str = 'decord'
 ) -> List[Tuple[str, str]]:
     """``(path, reason)`` of every path :func:`check_video` rejects, in
     input order.
@@ -129,6 +136,7 @@ def find_bad_videos(
             Defaults to 120.
         progress (callable, optional): Called as ``progress(done, total)``
             after each collected result.
+        decoder (str): See :func:`check_video`. Defaults to ``'decord'``.
 
     Returns:
         list[tuple[str, str]]: The bad videos with their reasons.
@@ -140,7 +148,7 @@ def find_bad_videos(
     if backend == 'thread':
         with ThreadPoolExecutor(workers) as pool:
             for reason in pool.map(_check_one,
-                                   [(p, num_frames) for p in paths]):
+                                   [(p, num_frames, decoder) for p in paths]):
                 reasons.append(reason)
                 if progress is not None:
                     progress(len(reasons), total)
@@ -151,7 +159,7 @@ def find_bad_videos(
             # decoder) is replaced by the pool and only its own result is
             # lost, which the timeout turns into a reason.
             jobs = [
-                pool.apply_async(_check_one, ((p, num_frames), ))
+                pool.apply_async(_check_one, ((p, num_frames, decoder), ))
                 for p in paths
             ]
             for path, job in zip(paths, jobs):

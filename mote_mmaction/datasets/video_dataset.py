@@ -201,7 +201,8 @@ class MoTEVideoDataset(VideoDataset):
             how = f'listed in {self.bad_video_list}'
         else:
             bad = find_bad_videos((d['filename'] for d in data_list),
-                                  self.scan_workers)
+                                  self.scan_workers,
+                                  decoder=self._decoder())
             how = 'found unreadable'
         self.excluded = bad
         if bad:
@@ -215,6 +216,15 @@ class MoTEVideoDataset(VideoDataset):
                 logger='current',
                 level=logging.WARNING)
         return data_list
+
+    def _decoder(self) -> str:
+        """The pipeline's decoder (``MoTEVideoInit(backend=...)``), so the
+        start-up check opens videos as the pipeline will."""
+        from .transforms.video_decode import MoTEVideoInit
+        for t in getattr(self.pipeline, 'transforms', []):
+            if isinstance(t, MoTEVideoInit):
+                return t.backend
+        return 'decord'
 
     @property
     def classes(self) -> Optional[tuple]:

@@ -7,7 +7,8 @@
 
 Every video of the list (``path [label ...]`` lines, as MMAction2's
 ``VideoDataset`` reads them; ``ROOT`` is its ``data_prefix``) is opened
-with decord and ``--num-frames`` evenly spaced frames, first and last
+with ``--decoder`` (decord by default; use the backend of the pipeline's
+``MoTEVideoInit``) and ``--num-frames`` evenly spaced frames, first and last
 included, are decoded, so missing, empty, truncated and non-video files
 are all caught. Checks run in a process pool: a decoder that crashes or
 hangs costs one video (reported as such after ``--timeout`` seconds), not
@@ -66,6 +67,12 @@ def parse_args(argv=None):
         help='seconds per video before it counts as a '
         'decoder crash/hang (default 120)')
     parser.add_argument(
+        '--decoder',
+        default='decord',
+        choices=['decord', 'torchcodec', 'pyav'],
+        help='decoder of the check: the backend of the pipeline\'s '
+        'MoTEVideoInit (default decord, as DecordInit)')
+    parser.add_argument(
         '--fail-on-bad',
         action='store_true',
         help='exit with status 1 when a video is bad')
@@ -110,7 +117,8 @@ def main(argv=None) -> int:
         num_frames=args.num_frames,
         backend='process',
         timeout=args.timeout,
-        progress=progress)
+        progress=progress,
+        decoder=args.decoder)
     write_bad_video_list(args.out, bad)
     print(f'checked {len(paths)} videos in {time.time() - start:.1f} s: '
           f'{len(bad)} bad, listed in {args.out}')

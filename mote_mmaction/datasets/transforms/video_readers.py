@@ -1,0 +1,237 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""One interface over the video decoders: decord, torchcodec and PyAV.
+
+A reader opens one file and decodes the frames at a *sorted, unique* list
+of indices (:class:`MoTEVideoDecode` sorts and restores the order), as
+``[N, H, W, 3]`` uint8 RGB. Frame ``i`` is the ``i``-th frame in
+presentation order for every backend, so the sampling transforms
+(``UniformSample``, ``SampleFrames``) mean the same frames whichever
+decoder reads them.
+"""
+import importlib.util
+import io
+from typing import Callable, Dict, Union
+
+import numpy as np
+
+VideoSource = Union[str, bytes]
+
+
+class DecoderUnavailableError(ImportError):
+    """The decoder of a backend cannot run here (not installed, or
+    torchcodec without FFmpeg): the setup's fault, never the video's."""
+
+
+class VideoReader:
+    """Base class: ``num_frames``, ``fps`` and :meth:`read`.
+
+    Args:
+        source (str | bytes): A file path or the file's bytes.
+        num_threads (int): Decoder threads. Defaults to 1 (one per
+            dataloader worker scales best).
+    """
+
+    backend = ''
+
+    def __init__(self, source: VideoSource, num_threads: int = 1) -> None:
+        self.num_threads = num_threads
+        self.num_frames = 0
+        self.fps = 0.0
+
+    def __len__(self) -> int:
+        return self.num_frames
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        """Decode the frames at ``indices``.
+
+        Args:
+            indices (np.ndarray): ``[N]`` sorted unique frame indices in
+                ``[0, num_frames)``.
+
+        Returns:
+            np.ndarray: ``[N, H, W, 3]`` uint8 RGB frames.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the decoder."""
+
+
+class DecordReader(VideoReader):
+    """decord (MMAction2's ``DecordInit``/``DecordDecode``): seeks to the
+    keyframe before each requested frame when it is not reachable by
+    decoding forward."""
+
+    backend = 'decord'
+
+    def __init__(self, source: VideoSource, num_threads: int = 1) -> None:
+        super().__init__(source, num_threads)
+        try:
+            import decord
+        except ImportError as e:
+            raise DecoderUnavailableError(
+                'backend decord needs `pip install decord`') from e
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        self._reader = decord.VideoReader(source, num_threads=num_threads)
+        self.num_frames = len(self._reader)
+        self.fps = float(self._reader.get_avg_fps())
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        return self._reader.get_batch(list(indices)).asnumpy()
+
+    def close(self) -> None:
+        self._reader = None
+
+
+class TorchCodecReader(VideoReader):
+    """torchcodec (PyTorch's decoder) on the CPU, ``seek_mode='exact'``:
+    the file's index is scanned once when it is opened, so frame ``i`` is
+    exact and seeks go straight to the right keyframe.
+
+    torchcodec needs FFmpeg 4-9 shared libraries: a system FFmpeg, or
+    PyAV's, see :mod:`.torchcodec_ffmpeg`.
+    """
+
+    backend = 'torchcodec'
+
+    def __init__(self,
+                 source: VideoSource,
+                 num_threads: int = 1,
+                 seek_mode: str = 'exact') -> None:
+        super().__init__(source, num_threads)
+        decoder_cls = _torchcodec_decoder()
+        self._decoder = decoder_cls(
+            source,
+            dimension_order='NHWC',
+            num_ffmpeg_threads=num_threads,
+            seek_mode=seek_mode,
+            device='cpu')
+        meta = self._decoder.metadata
+        self.num_frames = len(self._decoder)
+        self.fps = float(meta.average_fps or 0.0)
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        batch = self._decoder.get_frames_at(indices=indices.tolist())
+        return batch.data.numpy()
+
+    def close(self) -> None:
+        self._decoder = None
+
+
+def _torchcodec_decoder() -> Callable:
+    try:
+        import torchcodec
+        from torchcodec.decoders import VideoDecoder
+    except ImportError as e:
+        raise DecoderUnavailableError(
+            'backend torchcodec needs `pip install torchcodec` (see '
+            'requirements/install.txt)') from e
+    if getattr(torchcodec, 'ffmpeg_major_version', 1) is None:
+        raise DecoderUnavailableError(
+            'torchcodec found no FFmpeg shared libraries (it needs FFmpeg '
+            '4-9). Use the ones of PyAV\'s wheel: start the process with\n'
+            '  export LD_LIBRARY_PATH=$(python -m mote_mmaction.datasets.'
+            'transforms.torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:'
+            '$LD_LIBRARY_PATH}\nor install a system FFmpeg (see '
+            'docs/data_pipeline.md).')
+    return VideoDecoder
+
+
+class PyAVReader(VideoReader):
+    """PyAV (FFmpeg bindings), the fallback: decodes forward from the
+    first frame to the last requested one (no seeking, so it is exact on
+    any container but slow on late frames of long videos)."""
+
+    backend = 'pyav'
+
+    def __init__(self, source: VideoSource, num_threads: int = 1) -> None:
+        super().__init__(source, num_threads)
+        try:
+            import av
+        except ImportError as e:
+            raise DecoderUnavailableError(
+                'backend pyav needs `pip install av`') from e
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        self._container = av.open(source)
+        if not self._container.streams.video:
+            self._container.close()
+            raise ValueError('no video stream')
+        self._stream = self._container.streams.video[0]
+        if num_threads > 1:
+            self._stream.thread_type = 'AUTO'
+            self._stream.codec_context.thread_count = num_threads
+        self.num_frames = int(self._stream.frames or 0)
+        if self.num_frames <= 0:  # header without a count: count packets
+            self.num_frames = sum(
+                1 for p in self._container.demux(self._stream)
+                if p.size > 0)
+            self._container.seek(0)
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.fps = float(rate) if rate else 0.0
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        wanted = indices.tolist()
+        out, decoded = [], 0
+        for frame in self._container.decode(self._stream):
+            if decoded == wanted[len(out)]:
+                out.append(frame.to_ndarray(format='rgb24'))
+                if len(out) == len(wanted):
+                    break
+            decoded += 1
+        if len(out) != len(wanted):
+            raise IOError(f'only {decoded} frames decode, frame '
+                          f'{wanted[len(out)]} is missing ({self.num_frames}'
+                          ' in the header)')
+        return np.stack(out)
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+        self._container = None
+
+
+#: backend name -> reader class
+VIDEO_READERS: Dict[str, type] = {
+    cls.backend: cls
+    for cls in (DecordReader, TorchCodecReader, PyAVReader)
+}
+
+
+def check_backend(backend: str) -> None:
+    """Raise :class:`DecoderUnavailableError` (or ``ValueError`` for an
+    unknown name) unless ``backend`` can decode here; used when a pipeline
+    is built, so a missing decoder is one error before any video is read.
+    """
+    if backend not in VIDEO_READERS:
+        raise ValueError(f'unknown video backend {backend!r}; choose one of '
+                         f'{sorted(VIDEO_READERS)}')
+    if backend == 'torchcodec':
+        _torchcodec_decoder()
+        return
+    module = dict(decord='decord', pyav='av')[backend]
+    if importlib.util.find_spec(module) is None:
+        raise DecoderUnavailableError(
+            f'backend {backend} needs `pip install {module}`')
+
+
+def open_video(source: VideoSource,
+               backend: str = 'decord',
+               num_threads: int = 1,
+               **kwargs) -> VideoReader:
+    """Open ``source`` with the reader of ``backend``.
+
+    Args:
+        source (str | bytes): File path or bytes.
+        backend (str): ``'decord'``, ``'torchcodec'`` or ``'pyav'``.
+        num_threads (int): Decoder threads. Defaults to 1.
+        **kwargs: Backend options (``seek_mode`` for torchcodec).
+
+    Returns:
+        VideoReader: The opened reader.
+    """
+    if backend not in VIDEO_READERS:
+        raise ValueError(f'unknown video backend {backend!r}; choose one of '
+                         f'{sorted(VIDEO_READERS)}')
+    return VIDEO_READERS[backend](source, num_threads=num_threads, **kwargs)
