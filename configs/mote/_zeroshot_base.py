@@ -5,10 +5,10 @@ _base_ = ['./k400.py']
 
 zeroshot_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
-    dict(type='UniformSample', clip_len=8, num_clips=3, test_mode=True),
+    dict(type='MoTETestSample', clip_len={{_base_.num_frames}}, num_clips=3),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='CenterCrop', crop_size=224),
+    dict(type='MoTETestResize', short_side=224),
+    dict(type='MoTETestCrop', crop_size=224, num_crops=1),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]

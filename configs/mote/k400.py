@@ -38,6 +38,10 @@ model = dict(
         loss_mse=dict(type='MoTEFeatureMSELoss', loss_weight=0.1),
         tfm=dict(topk=5, gamma=0.05),
         average_clips='prob'),
+    # tools/test.py blends the visual weights with the original CLIP
+    # (MoTECLIPBlendHook), as the authors' test scripts always do. Off:
+    # --cfg-options model.test_cfg.clip_blend_alpha=None
+    test_cfg=dict(clip_blend_alpha=0.99),
     data_preprocessor=dict(
         type='ActionDataPreprocessor',
         mean=[122.771, 116.746, 104.093],
@@ -56,26 +60,26 @@ train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
+# Val/test views follow the authors' test scripts exactly: their frame
+# indices (MoTETestSample), short side 224 with PIL bicubic, their crop
+# offsets. MMAction2's own views: UniformSample(test_mode=True),
+# Resize(scale=(-1, 224)), CenterCrop / ThreeCrop.
 val_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
-    dict(
-        type='UniformSample', clip_len=num_frames, num_clips=1,
-        test_mode=True),
+    dict(type='MoTETestSample', clip_len=num_frames, num_clips=1),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='CenterCrop', crop_size=224),
+    dict(type='MoTETestResize', short_side=224),
+    dict(type='MoTETestCrop', crop_size=224, num_crops=1),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
 # 4 clips x 3 crops = 12 views per video.
 test_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
-    dict(
-        type='UniformSample', clip_len=num_frames, num_clips=4,
-        test_mode=True),
+    dict(type='MoTETestSample', clip_len=num_frames, num_clips=4),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 224)),
-    dict(type='ThreeCrop', crop_size=224),
+    dict(type='MoTETestResize', short_side=224),
+    dict(type='MoTETestCrop', crop_size=224, num_crops=3),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
@@ -125,6 +129,7 @@ custom_hooks = [
     dict(type='MoTENaNGuardHook'),
     dict(type='MoTEClassCheckHook'),
     dict(type='MoTEMergedExportHook'),
+    dict(type='MoTECLIPBlendHook'),
 ]
 # Every expert is in the graph each step (weight-merging pass), so DDP
 # needs no unused-parameter search.

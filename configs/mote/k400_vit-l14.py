@@ -1,16 +1,8 @@
 # MoTE, CLIP ViT-L/14, 8 frames x 224 px, Kinetics-400: 6 temporal layers,
 # CLIP lr ratio 0.06, 20 epochs, total batch 144 (8 GPUs x 18).
-_base_ = ['./k400.py']
+_base_ = ['./k400.py', './_vit-l14_model.py']
 
-clip_arch = 'ViT-L-14'
-clip_pretrained = 'data/clip/ViT-L-14.pt'
-
-model = dict(
-    backbone=dict(arch=clip_arch, pretrained=clip_pretrained),
-    cls_head=dict(
-        in_channels=768,
-        num_layers=6,
-        text_encoder=dict(arch=clip_arch, pretrained=clip_pretrained)))
+model = {{_base_.vit_l14_model}}
 
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={

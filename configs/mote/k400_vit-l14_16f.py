@@ -1,5 +1,6 @@
 # MoTE, CLIP ViT-L/14, 16 frames x 224 px (the paper's 87.2 top-1 model;
-# the authors released no config or checkpoint for it).
+# the authors released no config or checkpoint for it). Train and test:
+# tools/test.py configs/mote/k400_vit-l14_16f.py CKPT  (4 clips x 3 crops)
 _base_ = ['./k400_vit-l14.py']
 
 
@@ -21,20 +22,20 @@ val_dataloader = dict(
     batch_size=9,
     dataset=dict(pipeline=[
         dict(type='DecordInit', io_backend='disk'),
-        dict(type='UniformSample', clip_len=16, num_clips=1, test_mode=True),
+        dict(type='MoTETestSample', clip_len=16, num_clips=1),
         dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 224)),
-        dict(type='CenterCrop', crop_size=224),
+        dict(type='MoTETestResize', short_side=224),
+        dict(type='MoTETestCrop', crop_size=224, num_crops=1),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs')
     ]))
 test_dataloader = dict(
     dataset=dict(pipeline=[
         dict(type='DecordInit', io_backend='disk'),
-        dict(type='UniformSample', clip_len=16, num_clips=4, test_mode=True),
+        dict(type='MoTETestSample', clip_len=16, num_clips=4),
         dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 224)),
-        dict(type='ThreeCrop', crop_size=224),
+        dict(type='MoTETestResize', short_side=224),
+        dict(type='MoTETestCrop', crop_size=224, num_crops=3),
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs')
     ]))

@@ -66,7 +66,8 @@ def convert_official(ckpt: dict,
 
     Returns:
         tuple: ``(state_dict, report lines, info)`` where ``info`` holds
-        ``num_experts``, ``num_layers``, ``embed_dim``, ``num_classes``.
+        ``num_experts``, ``num_layers``, ``embed_dim``, ``num_classes``,
+        ``uniform_merge`` and, when blended, ``clip_blend_alpha``.
     """
     check_official_layout(ckpt)
     model = _strip_module(ckpt['model_state_dict'])
@@ -137,4 +138,8 @@ def convert_official(ckpt: dict,
         embed_dim=int(out['cls_head.train_class_embeds'].shape[1]),
         num_classes=int(out['cls_head.train_class_embeds'].shape[0]),
         uniform_merge=bool(uniform))
+    if alpha is not None:
+        # written to the checkpoint's meta: MoTECLIPBlendHook then does not
+        # blend these weights a second time
+        info['clip_blend_alpha'] = float(alpha)
     return out, report, info

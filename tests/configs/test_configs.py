@@ -36,7 +36,46 @@ def test_all_configs_are_listed():
     names = {osp.basename(p) for p in CONFIGS}
     assert {'k400.py', 'k400_vit-l14.py', 'k400_vit-l14_16f.py',
             'zeroshot_ucf101.py', 'zeroshot_hmdb51.py', 'zeroshot_k600.py',
-            'k400_deploy.py', 'demo_tiny_motion.py'} <= names
+            'k400_deploy.py', 'demo_tiny_motion.py', 'k400_fp16.py',
+            'zeroshot_ucf101_vit-l14.py', 'zeroshot_hmdb51_vit-l14.py',
+            'zeroshot_k600_vit-l14.py'} <= names
+
+
+@pytest.mark.parametrize('path', [
+    p for p in CONFIGS if 'demo' not in p], ids=osp.basename)
+def test_val_and_test_views_are_the_authors(path):
+    cfg = Config.fromfile(path)
+    want_clips = dict(val_dataloader=1, test_dataloader=3 if 'zeroshot'
+                      in path else 4)
+    want_crops = dict(val_dataloader=1, test_dataloader=1 if 'zeroshot'
+                      in path else 3)
+    for key in ('val_dataloader', 'test_dataloader'):
+        steps = {t.type: t for t in cfg[key].dataset.pipeline}
+        assert steps['MoTETestSample'].num_clips == want_clips[key], key
+        assert steps['MoTETestResize'].get('interpolation',
+                                           'bicubic') == 'bicubic'
+        assert steps['MoTETestResize'].get('backend', 'pillow') == 'pillow'
+        assert steps['MoTETestCrop'].num_crops == want_crops[key], key
+        assert not {'UniformSample', 'Resize', 'ThreeCrop',
+                    'CenterCrop'} & set(steps), key
+    # the authors' test-time blend with the original CLIP, on by default
+    assert cfg.model.test_cfg.clip_blend_alpha == 0.99
+    assert 'MoTECLIPBlendHook' in [h.type for h in cfg.custom_hooks]
+    if 'vit-l14' in path:
+        assert cfg.model.backbone.arch == 'ViT-L-14'
+        assert cfg.model.cls_head.num_layers == 6
+        assert cfg.model.cls_head.in_channels == 768
+        assert cfg.model.cls_head.text_encoder.arch == 'ViT-L-14'
+        assert 'ViT-L-14' in cfg.model.backbone.pretrained
+
+
+def test_fp16_config_is_the_authors_amp():
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'mote', 'k400_fp16.py'))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'float16'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    base = Config.fromfile(osp.join(REPO, 'configs', 'mote', 'k400.py'))
+    assert base.optim_wrapper.dtype == 'bfloat16'
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)

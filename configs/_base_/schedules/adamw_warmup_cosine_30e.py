@@ -8,9 +8,10 @@ test_cfg = dict(type='TestLoop')
 warmup_epochs = 5
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    dtype='bfloat16',  # MoTE used fp16 + GradScaler: set dtype='float16'
-    # bf16 needs no loss scaling; a scaler would sync on found_inf each
-    # step. With dtype='float16' set loss_scale='dynamic'.
+    # bf16 (a deviation: the authors used fp16 + GradScaler, see
+    # configs/mote/k400_fp16.py). bf16 needs no loss scaling; a scaler
+    # would sync on found_inf each step. Cosine logits are fp32 either way.
+    dtype='bfloat16',
     loss_scale=dict(enabled=False),
     optimizer=dict(
         type='AdamW', lr=5e-5, betas=(0.9, 0.999), eps=1e-8,

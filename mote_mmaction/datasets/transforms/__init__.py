@@ -1,9 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .grayscale import MoTERandomGrayscale
+from .test_sample import MoTETestSample, mote_test_indices
+from .test_views import MoTETestCrop, MoTETestResize
 from .video_decode import MoTEVideoDecode, MoTEVideoInit
 from .video_readers import VIDEO_READERS, VideoReader, open_video
 
 __all__ = [
     'MoTERandomGrayscale', 'MoTEVideoInit', 'MoTEVideoDecode',
-    'VIDEO_READERS', 'VideoReader', 'open_video'
+    'VIDEO_READERS', 'VideoReader', 'open_video', 'MoTETestSample',
+    'mote_test_indices', 'MoTETestCrop', 'MoTETestResize'
 ]

@@ -1,5 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import math
+import os
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -120,12 +122,21 @@ class MoTEHead(BaseHead):
         if mse_target not in ('frame', 'video'):
             raise ValueError(f'mse_target must be frame or video, got '
                              f'{mse_target!r}')
-        self.class_names = load_class_names(class_names)
-        if len(self.class_names) != num_classes:
-            raise ValueError(
-                f'num_classes={num_classes} but the class names '
-                f'({describe_class_names(class_names)}) hold '
-                f'{len(self.class_names)} names.')
+        # A test run needs no training class-name file: the checkpoint
+        # carries the training table. Training (init_weights) and a test
+        # whose checkpoint lacks the table raise then, naming the file.
+        self._missing_class_names: Optional[str] = None
+        self.class_names: Optional[List[str]] = None
+        if isinstance(class_names, (str, os.PathLike)) and \
+                not osp.isfile(class_names):
+            self._missing_class_names = os.fspath(class_names)
+        else:
+            self.class_names = load_class_names(class_names)
+            if len(self.class_names) != num_classes:
+                raise ValueError(
+                    f'num_classes={num_classes} but the class names '
+                    f'({describe_class_names(class_names)}) hold '
+                    f'{len(self.class_names)} names.')
         self._class_names_src = class_names
         self.text_encoder = text_encoder
         self.num_experts = num_experts
@@ -184,8 +195,16 @@ class MoTEHead(BaseHead):
         # module, never in state_dict, parameters() or .to(device).
         self.__dict__['_text_encoder'] = cfg
 
+    def _class_names_missing_error(self, why: str) -> FileNotFoundError:
+        return FileNotFoundError(
+            f'training class-name file not found: {self._missing_class_names}'
+            f' ({why}). Build it with tools/data/kinetics400/build_lists.py '
+            'or set model.cls_head.class_names.')
+
     def init_weights(self) -> None:
         """Take ``logit_scale`` from the CLIP file when one is configured."""
+        if self._missing_class_names is not None:
+            raise self._class_names_missing_error('training needs it')
         super().init_weights()
         enc = self.text_encoder
         if self._logit_scale_from_clip and enc.logit_scale is not None:
@@ -226,6 +245,10 @@ class MoTEHead(BaseHead):
     def train_table(self) -> Tensor:
         """Training-vocabulary table ``[C, D]``, built once then stored."""
         if not self._train_table_ready:
+            if self._missing_class_names is not None:
+                raise self._class_names_missing_error(
+                    'and the loaded checkpoint carries no training class '
+                    'table cls_head.train_class_embeds')
             table = self.text_encoder.encode(
                 self.class_names, device=self.train_class_embeds.device)
             MMLogger.get_current_instance().info(
@@ -305,9 +328,28 @@ class MoTEHead(BaseHead):
     # forward paths
     @staticmethod
     def _cosine(video: Tensor, table: Tensor) -> Tensor:
-        """Cosines ``[N, C]`` of video embeddings ``[N, D]`` and a table."""
-        video = F.normalize(video.float(), dim=-1)
-        return video @ F.normalize(table.float(), dim=-1).t()
+        """Cosines ``[N, C]`` (fp32) of video embeddings ``[N, D]`` and a
+        table ``[C, D]``.
+
+        Always fp32, autocast or not: at logit scale 100, bf16 cosines move
+        the logits by up to 0.24 (fp16: 0.03).
+        """
+        with torch.autocast(video.device.type, enabled=False):
+            video = F.normalize(video.float(), dim=-1)
+            return video @ F.normalize(table.float(), dim=-1).t()
+
+    @staticmethod
+    def _pool(x: Tensor, h: Tensor, rho: Optional[Tensor] = None) -> Tensor:
+        """Per-frame outputs ``x + rho * h`` ``[N, T, D]`` in fp32.
+
+        The temporal transformer runs in the autocast dtype (as the authors'
+        fp16 AMP); the residual sum, the pooling and the cosines that follow
+        are fp32, so the frame features ``x`` keep their precision.
+        """
+        h = h.float()
+        if rho is not None:
+            h = rho.float()[:, None, None] * h
+        return x.float() + h
 
     def forward(self, x: Tensor, **kwargs) -> Tensor:
         """Class scores of frame embeddings.
@@ -324,16 +366,14 @@ class MoTEHead(BaseHead):
             experts, _ = self.draw_routing()
             h = self.temporal(x, experts=experts)
             return self.logit_scale.exp() * self._cosine(
-                (x + h).mean(dim=1), self.train_table())
+                self._pool(x, h).mean(dim=1), self.train_table())
         table, same_vocab = self.eval_table()
         h = self.temporal(x)
-        if same_vocab or self.tfm is None:
-            out = x + h
-        else:
+        rho = None
+        if not same_vocab and self.tfm is not None:
             rho = temporal_modulation(x, table, self.train_table(),
                                       **self.tfm)
-            out = x + rho.to(h.dtype)[:, None, None] * h
-        scores = self._cosine(out.mean(dim=1), table)
+        scores = self._cosine(self._pool(x, h, rho).mean(dim=1), table)
         if self.test_scale_logits:
             scores = self.logit_scale.exp() * scores
         return scores
@@ -377,7 +417,8 @@ class MoTEHead(BaseHead):
 
         labels, targets = self._targets(data_samples, x.device)
         h_expert = self.temporal(x, experts=experts)
-        logits = scale * self._cosine((x + h_expert).mean(dim=1), table)
+        logits = scale * self._cosine(
+            self._pool(x, h_expert).mean(dim=1), table)
         losses = self._accuracies(logits, labels)
         losses['loss_cls'] = self.loss_cls(logits, targets)
 
@@ -386,13 +427,13 @@ class MoTEHead(BaseHead):
             h_merged = self.temporal(x, coeffs=coeffs)
         else:  # one expert: the merged pass is the expert pass
             h_merged = h_expert
-        out_merged = x + h_merged
+        out_merged = self._pool(x, h_merged)
         logits_merged = scale * self._cosine(out_merged.mean(dim=1), table)
         losses['loss_wmr'] = self.loss_wmr(logits_merged, targets)
         if self.loss_mse is not None:
             if self.mse_target == 'frame':
-                losses['loss_mse'] = self.loss_mse(out_merged, x)
+                losses['loss_mse'] = self.loss_mse(out_merged, x.float())
             else:
                 losses['loss_mse'] = self.loss_mse(
-                    out_merged.mean(dim=1), x.mean(dim=1))
+                    out_merged.mean(dim=1), x.float().mean(dim=1))
         return losses

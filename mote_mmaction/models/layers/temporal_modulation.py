@@ -28,10 +28,15 @@ def temporal_modulation(frames: Tensor,
     Returns:
         Tensor: ``rho`` ``[N]`` in ``(0, 1]`` (float32).
     """
-    clip = F.normalize(frames.float().mean(dim=1), dim=-1)
-    test_table, train_table = test_table.float(), train_table.float()
-    idx_t = (clip @ test_table.t()).topk(min(topk, len(test_table))).indices
-    idx_f = (clip @ train_table.t()).topk(min(topk, len(train_table))).indices
-    sims = torch.bmm(test_table[idx_t], train_table[idx_f].transpose(1, 2))
-    m = sims.amax(dim=-1).mean(dim=-1)
-    return torch.exp(-(1.0 - m) / gamma)
+    # fp32 under autocast too: bf16 similarities can reorder the top-k.
+    with torch.autocast(frames.device.type, enabled=False):
+        clip = F.normalize(frames.float().mean(dim=1), dim=-1)
+        test_table, train_table = test_table.float(), train_table.float()
+        idx_t = (clip @ test_table.t()).topk(min(topk,
+                                                 len(test_table))).indices
+        idx_f = (clip @ train_table.t()).topk(min(topk,
+                                                  len(train_table))).indices
+        sims = torch.bmm(test_table[idx_t],
+                         train_table[idx_f].transpose(1, 2))
+        m = sims.amax(dim=-1).mean(dim=-1)
+        return torch.exp(-(1.0 - m) / gamma)

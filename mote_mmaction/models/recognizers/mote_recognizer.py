@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import os.path as osp
 from typing import Optional, Sequence, Union
 
 import torch
@@ -18,7 +19,16 @@ class MoTERecognizer(Recognizer3D):
     its vocabulary. On top of Recognizer3D this class switches the val/test
     vocabulary (zero-shot) and blends the visual weights with the original
     CLIP weights (MoTE's test-time ``alpha`` patch).
+
+    ``test_cfg['clip_blend_alpha']`` (the MoTE configs: 0.99) is the blend
+    that :class:`MoTECLIPBlendHook` applies before ``tools/test.py`` runs;
+    ``None`` tests the weights as they are.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: ``alpha`` of the blend these weights carry (None: unblended).
+        self.clip_blend_applied: Optional[float] = None
 
     def set_vocabulary(self,
                        class_names: Optional[Union[str,
@@ -33,7 +43,8 @@ class MoTERecognizer(Recognizer3D):
 
         Applies to the visual tower and ``logit_scale``, the tensors MoTE's
         test scripts blend (alpha = 0.99 there). Call it once, after the
-        fine-tuned weights are loaded and before testing.
+        fine-tuned weights are loaded and before testing; a second call
+        raises, as blending twice is a different model.
 
         Args:
             alpha (float): Weight of the fine-tuned weights, in [0, 1].
@@ -41,6 +52,17 @@ class MoTERecognizer(Recognizer3D):
         """
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f'alpha must be in [0, 1], got {alpha}')
+        if self.clip_blend_applied is not None:
+            raise RuntimeError(
+                'these weights are already blended with CLIP (alpha='
+                f'{self.clip_blend_applied}); load the checkpoint again '
+                'before blending with another alpha')
+        if not osp.isfile(clip_path):
+            raise FileNotFoundError(
+                f'the test-time CLIP blend needs the original CLIP weights '
+                f'{clip_path!r}, which do not exist; point the backbone\'s '
+                '`pretrained` at them, or turn the blend off with '
+                '--cfg-options model.test_cfg.clip_blend_alpha=None')
         state = load_clip_state_dict(clip_path)
         visual = sub_state_dict(state, 'visual.')
         own = self.backbone.visual.state_dict()
@@ -56,5 +78,6 @@ class MoTERecognizer(Recognizer3D):
             scale = self.cls_head.logit_scale
             scale.mul_(alpha).add_(state['logit_scale'].to(scale),
                                    alpha=1.0 - alpha)
+        self.clip_blend_applied = float(alpha)
         MMLogger.get_current_instance().info(
             f'Blended visual weights with {clip_path}: alpha={alpha}')
