@@ -17,6 +17,9 @@ process, no DataLoader workers (i.e. clips/s of one worker)::
 
     python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
         [--ann-file LIST --data-root ROOT]   # default: generated clips
+    # decoders side by side, workers needed (tools/analysis/benchmark_data.py)
+    python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
+        --decoders decord_unsorted decord torchcodec pyav
 
 Summary of several JSON results against the performance targets::
 
@@ -61,6 +64,9 @@ from mmaction.utils import register_all_modules  # noqa: E402
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.logging import MessageHub, MMLogger  # noqa: E402
 from mmengine.optim import OptimWrapper, build_optim_wrapper  # noqa: E402
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import benchmark_data  # noqa: E402  (data mode: decoders side by side)
 
 # Performance targets of the project (docs/benchmark.md), H100, bf16.
 TARGETS = dict(
@@ -170,6 +176,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='clips per timed repeat')
     d.add_argument('--pipelines', nargs='+', default=['train', 'test'],
                    choices=['train', 'val', 'test'])
+    benchmark_data.add_arguments(d)
     s = p.add_argument_group('summary mode')
     s.add_argument('--inputs', nargs='+', default=[],
                    help='JSON results (globs allowed)')
@@ -1032,6 +1039,8 @@ def video_sets(args, root: str) -> Dict[str, Dict]:
 
 
 def bench_data(cfg: Config, args) -> Dict:
+    if args.decoders:
+        return benchmark_data.bench_decoders(cfg, args)
     tmp = None
     root = args.video_dir
     if root is None and not args.ann_file:
@@ -1327,10 +1336,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         result = summarize(args.inputs)
         print(format_summary(result))
     else:
+        benchmark_data.maybe_reexec_for_torchcodec(
+            args, [osp.abspath(__file__)] + argv)
         result = run(args)
         result['command'] = ' '.join(
             ['python', 'tools/analysis/benchmark.py'] + argv)
         print(format_table(result))
+        if result.get('decoders'):
+            print(benchmark_data.format_side_by_side(result))
     if args.json:
         os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w') as f:

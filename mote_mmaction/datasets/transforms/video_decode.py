@@ -5,7 +5,7 @@ from typing import Optional
 import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
-from mmengine.fileio import FileClient
+from mmengine import fileio
 
 from .video_readers import (DecordReader, VideoReader, check_backend,
                             open_video)
@@ -55,7 +55,9 @@ class MoTEVideoInit(BaseTransform):
         self.io_backend = io_backend
         self.decoder_kwargs = dict(decoder_kwargs or {})
         self.kwargs = kwargs
-        self.file_client = None
+        # MMEngine's file backends (``DecordInit``'s FileClient, current API)
+        self.backend_args = None if io_backend == 'disk' and not kwargs \
+            else dict(backend=io_backend, **kwargs)
 
     def transform(self, results: dict) -> dict:
         """Open ``results['filename']``.
@@ -69,9 +71,7 @@ class MoTEVideoInit(BaseTransform):
         filename = results['filename']
         if osp.splitext(filename)[0] == filename:
             filename = filename + '.mp4'
-        if self.file_client is None:
-            self.file_client = FileClient(self.io_backend, **self.kwargs)
-        data = self.file_client.get(filename)
+        data = fileio.get(filename, backend_args=self.backend_args)
         reader = open_video(data, self.backend, self.num_threads,
                             **self.decoder_kwargs)
         results['video_reader'] = reader
