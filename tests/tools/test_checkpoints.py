@@ -126,6 +126,9 @@ def test_converted_model_matches_authors_formulas(tmp_path, merge):
     res = run_tool(*args)
     assert res.returncode == 0, res.stderr
     assert 'spe_cls_feature -> cls_head.train_class_embeds' in res.stdout
+    # recorded, so MoTECLIPBlendHook does not blend these weights again
+    meta = torch.load(dst, map_location='cpu', weights_only=True)['meta']
+    assert meta['clip_blend_alpha'] == 0.99
 
     model = MODELS.build(
         tiny_mote_model_cfg(CLASSES, num_layers=L,

@@ -83,6 +83,17 @@ def ucf_tree(tmp_path):
     return ann
 
 
+def test_ucf101_authors_names(tmp_path):
+    from mote_mmaction.utils.class_names import load_class_names
+    out = tmp_path / 'out'
+    ok('ucf101', ucf_tree(tmp_path), '--out-dir', out, '--authors-names')
+    # the .csv is used verbatim by the class-name loader
+    assert load_class_names(str(out / 'ucf101_class_names.csv')) == [
+        'Apply Eye Makeup', 'Archery', 'Handstand Pushups', 'YoYo'
+    ]
+    assert lines(out / 'ucf101_class_names.txt')[-1] == 'Yo Yo'
+
+
 def test_ucf101(tmp_path):
     ann = ucf_tree(tmp_path)
     out = tmp_path / 'out'

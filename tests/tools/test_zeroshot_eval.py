@@ -5,6 +5,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
@@ -67,3 +68,20 @@ def test_zeroshot_eval_over_splits(tmp_path):
     hm = 2 / (1 / 50 + 1 / toy['mean']) if toy['mean'] else 0.0
     assert abs(report['tradeoff'] - hm) < 1e-9
     assert 'HM (zero-shot)' in res.stdout
+
+
+@pytest.mark.parametrize('arch,layers', [('ViT-B-16', 4), ('ViT-L-14', 6)])
+def test_arch_picks_its_zeroshot_configs(arch, layers):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'zeroshot_eval',
+        osp.join(REPO, 'tools', 'analysis', 'zeroshot_eval.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    configs = tool.arch_configs(arch)
+    assert [osp.basename(c).split('_')[1].split('.')[0] for c in configs] == [
+        'ucf101', 'hmdb51', 'k600']
+    for c in configs:
+        cfg = Config.fromfile(osp.join(REPO, c))
+        assert cfg.model.backbone.arch == arch
+        assert cfg.model.cls_head.num_layers == layers

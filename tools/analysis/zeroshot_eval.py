@@ -2,10 +2,9 @@
 """Zero-shot evaluation over all splits of several datasets, one checkpoint.
 
     python tools/analysis/zeroshot_eval.py CKPT \
-        --configs configs/mote/zeroshot_ucf101.py \
-                  configs/mote/zeroshot_hmdb51.py \
-                  configs/mote/zeroshot_k600.py \
-        --closeset-top1 81.8 --out zeroshot.json
+        --closeset-top1 81.8 --out zeroshot.json          # ViT-B/16
+    python tools/analysis/zeroshot_eval.py CKPT_L14 --arch ViT-L-14 \
+        --closeset-top1 86.8 --out zeroshot_l14.json
 
 Prints top-1 mean +- std over the splits per dataset, their harmonic mean
 (HMZS) and, with the close-set K400 top-1, the trade-off (harmonic mean of
@@ -26,16 +25,26 @@ from mmengine.runner import Runner  # noqa: E402
 from mote_mmaction.evaluation import (format_summary,  # noqa: E402
                                       zeroshot_summary)
 
-DEFAULT_CONFIGS = [
-    'configs/mote/zeroshot_ucf101.py', 'configs/mote/zeroshot_hmdb51.py',
-    'configs/mote/zeroshot_k600.py'
-]
+DATASETS = ('ucf101', 'hmdb51', 'k600')
+# config-name suffix of each CLIP architecture's zero-shot configs
+ARCH_SUFFIX = {'ViT-B-16': '', 'ViT-L-14': '_vit-l14'}
+
+
+def arch_configs(arch: str) -> list:
+    """The zero-shot configs of one architecture, UCF, HMDB, K600."""
+    return [f'configs/mote/zeroshot_{d}{ARCH_SUFFIX[arch]}.py'
+            for d in DATASETS]
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint')
-    parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS)
+    parser.add_argument(
+        '--arch', choices=sorted(ARCH_SUFFIX), default='ViT-B-16',
+        help="the checkpoint's CLIP architecture; picks the configs")
+    parser.add_argument(
+        '--configs', nargs='+',
+        help='zero-shot configs (default: the three of --arch)')
     parser.add_argument('--splits', nargs='+', default=['1', '2', '3'])
     parser.add_argument('--closeset-top1', type=float,
                         help='K400 top-1 in percent, for the trade-off')
@@ -64,7 +73,8 @@ def run(checkpoint, configs, splits, work_dir, closeset_top1=None,
         cfg_options=None) -> dict:
     per_dataset = {}
     for config in configs:
-        name = osp.splitext(osp.basename(config))[0].replace('zeroshot_', '')
+        name = osp.splitext(osp.basename(config))[0].replace(
+            'zeroshot_', '').replace('_vit-l14', '')
         per_dataset[name] = [
             evaluate_split(config, checkpoint, s,
                            osp.join(work_dir, f'{name}_split{s}'),
@@ -75,7 +85,8 @@ def run(checkpoint, configs, splits, work_dir, closeset_top1=None,
 
 def main():
     args = parse_args()
-    summary = run(args.checkpoint, args.configs, args.splits, args.work_dir,
+    configs = args.configs or arch_configs(args.arch)
+    summary = run(args.checkpoint, configs, args.splits, args.work_dir,
                   args.closeset_top1, args.cfg_options)
     print(format_summary(summary))
     print(json.dumps(summary, indent=2))

@@ -84,6 +84,31 @@ def write_names(path: str, names: Sequence[str]) -> None:
         f.writelines(f'{n}\n' for n in names)
 
 
+def write_names_csv(path: str, names: Sequence[str]) -> None:
+    """Write an ``id,name`` class-name file (names used verbatim).
+
+    Args:
+        path (str): Output file; its directory is created.
+        names (Sequence[str]): Names in label order.
+    """
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w', encoding='utf-8', newline='') as f:
+        writer = csv.writer(f, lineterminator='\n')
+        writer.writerow(['id', 'name'])
+        writer.writerows(enumerate(names))
+
+
+# The MoTE authors' UCF101 names (their lists/ucf101/ucf_labels.csv) are
+# ours but for these classes: they kept "YoYo" in one word.
+AUTHORS_UCF101_NAMES = {'YoYo': 'YoYo'}
+
+
+def ucf101_authors_names(classes: Sequence[str]) -> List[str]:
+    """The authors' strings for ``classInd.txt`` class names."""
+    return [AUTHORS_UCF101_NAMES.get(c, normalize_class_name(c))
+            for c in classes]
+
+
 # ---------------------------------------------------------------- input
 def read_lines(path: str) -> List[Tuple[int, str]]:
     """Non-blank lines of a text file with their 1-based numbers.

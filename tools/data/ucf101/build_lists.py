@@ -8,7 +8,8 @@ Reads ``classInd.txt`` (``1 ApplyEyeMakeup``), ``trainlist0{1,2,3}.txt``
 (``path label``, 1-based) and ``testlist0{1,2,3}.txt`` (``path``) and
 writes ``ucf101_{train,val}_split_{k}_videos.txt`` (0-based labels in
 ``classInd.txt`` order) and ``ucf101_class_names.txt`` (readable names:
-``Apply Eye Makeup``).
+``Apply Eye Makeup``); ``--authors-names`` adds ``ucf101_class_names.csv``
+with the MoTE authors' exact strings (``YoYo``).
 """
 import argparse
 import os.path as osp
@@ -36,6 +37,11 @@ def parse_args():
         default=[1, 2, 3],
         choices=[1, 2, 3],
         help='splits to build')
+    parser.add_argument(
+        '--authors-names',
+        action='store_true',
+        help='also write ucf101_class_names.csv with the MoTE authors\' '
+        'exact strings ("YoYo" where the .txt has "Yo Yo")')
     return parser.parse_args()
 
 
@@ -59,6 +65,11 @@ def main():
     _common.write_names(names,
                         [_common.normalize_class_name(c) for c in classes])
     print(f'{len(classes)} classes -> {names}')
+    if args.authors_names:
+        csv_names = osp.join(args.out_dir, 'ucf101_class_names.csv')
+        _common.write_names_csv(csv_names,
+                                _common.ucf101_authors_names(classes))
+        print(f"the authors' class strings -> {csv_names}")
     for out, entries, what in outputs:
         print(f'{what}: {_common.write_list(out, entries)} videos -> {out}')
 
