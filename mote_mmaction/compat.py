@@ -7,6 +7,8 @@ Nothing here edits files in site-packages: patches act on ``sys.modules``
 or on registries at import time. :func:`apply_all` runs when
 ``mote_mmaction`` is imported, before anything imports ``mmaction.models``.
 """
+import contextvars
+import functools
 import importlib.util
 import os.path as osp
 import sys
@@ -90,38 +92,170 @@ def ensure_torchvision_importable() -> bool:
     return True
 
 
-def _torch_defaults_to_weights_only() -> bool:
-    major, minor = (int(v) for v in torch.__version__.split('.')[:2])
-    return (major, minor) >= (2, 6)
+def load_from_local_weights_only(filename: str, map_location=None):
+    """MMEngine's local checkpoint loader, without code execution.
 
-
-def _trusted_local_load(filename: str, map_location=None):
-    """mmengine's local loader with an explicit ``weights_only=False``."""
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    Named ``load_from_<backend>`` like MMEngine's loaders: its log line
+    reads ``Loads checkpoint by local_weights_only backend``. Reads with
+    ``weights_only=True`` and the runner-checkpoint allow-list; see
+    :func:`mote_mmaction.utils.safe_load.load_checkpoint_file`.
+    """
+    from .utils.safe_load import load_checkpoint_file
+    return load_checkpoint_file(filename, map_location)
 
 
 def patch_mmengine_checkpoint_loading() -> bool:
-    """Load mmengine checkpoints on torch >= 2.6.
+    """Load local checkpoints with ``weights_only=True`` and an allow-list.
 
-    open-mmlab/mmengine#1655: mmengine <= 0.10.7 calls ``torch.load`` without
-    ``weights_only``; torch >= 2.6 defaults it to ``True`` and refuses the
-    ``HistoryBuffer`` and numpy objects in every runner checkpoint, so
-    ``resume``, ``load_from`` and ``tools/test.py`` fail. Fixed on mmengine
-    main (PR #1670). Checkpoints are files the user chose to load, so they
-    are trusted here as they were before torch 2.6.
+    open-mmlab/mmengine#1655: mmengine <= 0.10.7 calls ``torch.load``
+    without ``weights_only``; torch < 2.6 then fully unpickles (a crafted
+    file runs code through ``load_from``, ``resume``, ``tools/test.py`` or
+    ``init_recognizer``), torch >= 2.6 refuses the ``HistoryBuffer`` and
+    numpy objects in every runner checkpoint. The upstream fix (PR #1670)
+    passes ``weights_only=False``. Here every local load admits exactly
+    what runner checkpoints hold, and full unpickling only for files the
+    user trusts. Needs ``torch.serialization.safe_globals`` (torch >= 2.5).
     """
-    if not _torch_defaults_to_weights_only():
+    if not hasattr(torch.serialization, 'safe_globals'):
         return False
-    import mmengine
     from mmengine.runner.checkpoint import CheckpointLoader
-    from mmengine.utils import digit_version
-    if digit_version(mmengine.__version__) >= digit_version('0.11.0'):
+    if CheckpointLoader._get_checkpoint_loader('') is \
+            load_from_local_weights_only:
         return False
     CheckpointLoader.register_scheme(
-        prefixes='', force=True)(_trusted_local_load)
+        prefixes='', force=True)(load_from_local_weights_only)
+    return True
+
+
+def _patch_names(obj, modules, name: str) -> None:
+    for module in modules:
+        setattr(sys.modules[module], name, obj)
+
+
+_RUNNER_MODULES = ('mmengine.runner', 'mmengine.runner.runner',
+                   'mmengine.runner.checkpoint')
+
+
+def patch_mmengine_atomic_checkpoints() -> bool:
+    """Write local checkpoints atomically; clear errors for a broken
+    ``last_checkpoint``.
+
+    MMEngine's ``save_checkpoint`` writes in place (``LocalBackend.put``),
+    so a crash mid-write leaves half a file under the final name, and
+    ``find_latest_checkpoint`` returns ``''`` for an empty
+    ``last_checkpoint`` (resume then fails with "can not be found." and no
+    name). Local saves go through
+    :func:`mote_mmaction.utils.atomic_io.atomic_torch_save`; remote
+    backends are unchanged. The hook-side half (write before delete,
+    atomic ``last_checkpoint``) is ``MoTECheckpointHook``.
+    """
+    import mmengine.hooks.checkpoint_hook  # noqa: F401
+    import mmengine.runner  # noqa: F401
+    from mmengine.runner import checkpoint as ckpt_mod
+    if getattr(ckpt_mod.save_checkpoint, '_mote_atomic', False):
+        return False
+    upstream_save = ckpt_mod.save_checkpoint
+
+    def save_checkpoint(checkpoint, filename, file_client_args=None,
+                        backend_args=None):
+        from mmengine.fileio import LocalBackend, get_file_backend
+        from .utils.atomic_io import atomic_torch_save
+        if file_client_args is None and isinstance(
+                get_file_backend(filename, backend_args=backend_args),
+                LocalBackend):
+            atomic_torch_save(checkpoint, filename)
+        else:
+            upstream_save(checkpoint, filename, file_client_args,
+                          backend_args)
+
+    save_checkpoint._mote_atomic = True
+    save_checkpoint.__doc__ = upstream_save.__doc__
+    _patch_names(save_checkpoint,
+                 _RUNNER_MODULES + ('mmengine.hooks.checkpoint_hook', ),
+                 'save_checkpoint')
+
+    def find_latest_checkpoint(path: str):
+        save_file = osp.join(path, 'last_checkpoint')
+        if not osp.exists(save_file):
+            from mmengine.logging import print_log
+            print_log('Did not find last_checkpoint to be resumed.')
+            return None
+        with open(save_file, encoding='utf-8') as f:
+            name = f.read().strip()
+        fix = (f'write the path of a complete checkpoint into {save_file}, '
+               'pass --resume CKPT, or delete it to start from scratch.')
+        if not name:
+            raise ValueError(f'{save_file} is empty, so there is no '
+                             f'checkpoint to resume from: {fix}')
+        if '://' not in name and not osp.isfile(name):
+            raise FileNotFoundError(f'{save_file} names {name}, which does '
+                                    f'not exist: {fix}')
+        return name
+
+    _patch_names(find_latest_checkpoint, _RUNNER_MODULES,
+                 'find_latest_checkpoint')
+    return True
+
+
+#: ``(file, partial load allowed)`` of the ``Runner.load_checkpoint`` call
+#: in progress, read by the checked ``_load_checkpoint_to_model``.
+_RUNNER_LOAD = contextvars.ContextVar('mote_runner_load', default=None)
+
+
+def patch_mmengine_complete_loading() -> bool:
+    """Make ``load_from``, ``--resume``, ``tools/test.py`` and
+    ``init_recognizer`` fail on checkpoints that leave weights random.
+
+    MMEngine loads these non-strictly and only warns; the run then trains
+    or reports the accuracy of random weights. After each such load,
+    :func:`mote_mmaction.utils.checkpoint_fit.check_fits` raises naming the
+    file and the keys, unless ``allow_partial_load=True`` (config) or
+    ``MOTE_ALLOW_PARTIAL_LOAD=1``. Other MMEngine loads (e.g. a stock
+    backbone's ``init_cfg=Pretrained``, partial by design) are unchanged.
+    """
+    import mmaction.apis.inference as inference
+    from mmengine.runner import Runner
+    from mmengine.runner import runner as runner_mod
+    if getattr(Runner.load_checkpoint, '_mote_checked', False):
+        return False
+    from .utils.checkpoint_fit import check_fits, partial_load_allowed
+    upstream_load = Runner.load_checkpoint
+    upstream_to_model = runner_mod._load_checkpoint_to_model
+
+    @functools.wraps(upstream_load)
+    def load_checkpoint(self, filename, *args, **kwargs):
+        token = _RUNNER_LOAD.set(
+            (filename, partial_load_allowed(getattr(self, 'cfg', None))))
+        try:
+            return upstream_load(self, filename, *args, **kwargs)
+        finally:
+            _RUNNER_LOAD.reset(token)
+
+    load_checkpoint._mote_checked = True
+
+    def load_checkpoint_to_model(model, checkpoint, strict=False,
+                                 logger=None,
+                                 revise_keys=[(r'^module\.', '')]):
+        out = upstream_to_model(model, checkpoint, strict, logger,
+                                revise_keys)
+        current = _RUNNER_LOAD.get()
+        if current is not None and not current[1]:
+            check_fits(model, checkpoint, current[0], revise_keys)
+        return out
+
+    Runner.load_checkpoint = load_checkpoint
+    runner_mod._load_checkpoint_to_model = load_checkpoint_to_model
+
+    upstream_api_load = inference.load_checkpoint
+
+    @functools.wraps(upstream_api_load)
+    def api_load_checkpoint(model, filename, *args, **kwargs):
+        checkpoint = upstream_api_load(model, filename, *args, **kwargs)
+        if not partial_load_allowed():
+            check_fits(model, checkpoint, filename)
+        return checkpoint
+
+    inference.load_checkpoint = api_load_checkpoint
     return True
 
 
@@ -134,4 +268,7 @@ def apply_all() -> Dict[str, bool]:
     APPLIED['torchvision_ops'] = ensure_torchvision_importable()
     APPLIED['mmaction_drn'] = patch_missing_drn()
     APPLIED['mmengine_weights_only'] = patch_mmengine_checkpoint_loading()
+    APPLIED['mmengine_atomic_checkpoints'] = \
+        patch_mmengine_atomic_checkpoints()
+    APPLIED['mmengine_complete_loading'] = patch_mmengine_complete_loading()
     return APPLIED

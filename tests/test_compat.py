@@ -76,14 +76,47 @@ def test_checkpoints_with_history_buffers_load(tmp_path):
 
 
 def test_weights_only_patch_guards(monkeypatch):
-    if compat._torch_defaults_to_weights_only():
-        assert compat.APPLIED['mmengine_weights_only'] is True
-    monkeypatch.setattr(torch, '__version__', '2.5.1')
+    from mmengine.runner.checkpoint import CheckpointLoader
+    assert compat.APPLIED['mmengine_weights_only'] is True
+    assert CheckpointLoader._get_checkpoint_loader('x.pth') is \
+        compat.load_from_local_weights_only
+    assert compat.patch_mmengine_checkpoint_loading() is False  # once only
+    # torch without safe_globals (< 2.5): nothing to build the loader on
+    monkeypatch.delattr(torch.serialization, 'safe_globals')
     assert compat.patch_mmengine_checkpoint_loading() is False
-    monkeypatch.setattr(torch, '__version__', '2.14.1')
-    import mmengine
-    monkeypatch.setattr(mmengine, '__version__', '0.11.0')
-    assert compat.patch_mmengine_checkpoint_loading() is False
+
+
+def test_loader_log_names_the_backend(tmp_path):
+    """MMEngine logs ``loader.__name__[10:]`` as the backend name."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    from mmengine.runner.checkpoint import CheckpointLoader
+    path = str(tmp_path / 'w.pth')
+    torch.save({'w': torch.ones(1)}, path)
+    seen = []
+
+    class Keep(logging.Handler):
+
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    logger = MMLogger.get_current_instance()
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    finally:
+        logger.removeHandler(handler)
+    assert f'Loads checkpoint by local_weights_only backend from path: ' \
+        f'{path}' in seen
+
+
+def test_other_patches_apply_once():
+    assert compat.APPLIED['mmengine_atomic_checkpoints'] is True
+    assert compat.APPLIED['mmengine_complete_loading'] is True
+    assert compat.patch_mmengine_atomic_checkpoints() is False
+    assert compat.patch_mmengine_complete_loading() is False
 
 
 def test_torchvision_patch_is_a_noop_when_torchvision_imports():
@@ -98,9 +131,9 @@ def test_missing_checkpoint_file_is_clear(tmp_path):
 
 
 def test_weights_only_bug_exists_and_loader_handles_it(tmp_path):
-    """Plain ``torch.load`` refuses a runner checkpoint; the patched
-    ``CheckpointLoader`` (used by resume, load_from and tools/test.py)
-    loads it."""
+    """Plain ``torch.load`` (torch >= 2.6) refuses a runner checkpoint; the
+    patched ``CheckpointLoader`` (used by resume, load_from, tools/test.py
+    and init_recognizer) loads it with weights_only=True."""
     import pickle
 
     import numpy as np
@@ -113,12 +146,14 @@ def test_weights_only_bug_exists_and_loader_handles_it(tmp_path):
         dict(
             meta=dict(epoch=1, iter=2, seed=np.int64(3)),
             state_dict={'w': torch.ones(2)},
-            message_hub=dict(log_scalars={'train/loss': buf})), path)
-    if compat._torch_defaults_to_weights_only():
-        with pytest.raises(pickle.UnpicklingError):
-            torch.load(path)  # the upstream bug the patch works around
+            message_hub=dict(log_scalars={'train/loss': buf,
+                                          'empty': HistoryBuffer()})), path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)  # what the allow-list fixes
     ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
     assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 0.5
+    assert ckpt['message_hub']['log_scalars']['train/loss'].mean() == 0.5
+    assert ckpt['meta']['seed'] == 3
     assert torch.equal(ckpt['state_dict']['w'], torch.ones(2))
 
 

@@ -35,3 +35,24 @@ def setup_cpu_distributed(cfg, launcher: str) -> None:
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
     os.environ.setdefault('LOCAL_RANK', '0')
+
+
+def add_trust_argument(parser) -> None:
+    """``--trusted-checkpoint FILE`` (repeatable)."""
+    parser.add_argument(
+        '--trusted-checkpoint',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help='allow full unpickling (which can run code) of FILE when it '
+        'holds more than weights; only for files you trust. The config key '
+        '`trusted_checkpoints` does the same (docs/reliability.md)')
+
+
+def trust_checkpoints(cfg, files=()) -> None:
+    """Mark ``files`` and the config's ``trusted_checkpoints`` as trusted
+    (``MOTE_TRUSTED_CHECKPOINTS``, inherited by dataloader workers and
+    DDP ranks started later)."""
+    from mote_mmaction.utils.safe_load import trust
+    for path in [*(cfg.get('trusted_checkpoints') or []), *files]:
+        trust(path)

@@ -12,17 +12,19 @@ The output loads into ``configs/mote/k400.py`` (``--merge``:
 with no missing or unexpected keys.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
 import mote_mmaction  # noqa: E402,F401
 from mote_mmaction.models.clip_utils import load_clip_state_dict  # noqa
 from mote_mmaction.models.official_ckpt import convert_official  # noqa
+from mote_mmaction.utils.atomic_io import atomic_torch_save  # noqa: E402
+from mote_mmaction.utils.checkpoint_fit import \
+    check_temporal_layers  # noqa: E402
+from mote_mmaction.utils.safe_load import (  # noqa: E402
+    UntrustedCheckpointError, load_checkpoint_file, trust)
 
 
 def parse_args():
@@ -38,6 +40,13 @@ def parse_args():
         '--merge',
         action='store_true',
         help='merge experts (deploy form) instead of keeping them')
+    parser.add_argument(
+        '--trusted-checkpoint',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help='allow full unpickling (which can run code) of FILE; only for '
+        'files you trust (see docs/reliability.md)')
     return parser.parse_args()
 
 
@@ -47,21 +56,30 @@ def main():
         sys.exit(f'checkpoint not found: {args.src}')
     if (args.alpha is None) != (args.clip is None):
         sys.exit('--alpha and --clip go together')
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
-    clip_state = load_clip_state_dict(args.clip) if args.clip else None
+    for path in args.trusted_checkpoint:
+        trust(path)
     try:
+        ckpt = load_checkpoint_file(args.src, what="authors' checkpoint")
+        clip_state = load_clip_state_dict(args.clip) if args.clip else None
+    except UntrustedCheckpointError as e:
+        sys.exit(str(e))
+    fusion = ckpt.get('fusion_model_state_dict') if isinstance(
+        ckpt, dict) else None
+    try:
+        if isinstance(fusion, dict):  # nothing is written from a partial file
+            check_temporal_layers(fusion, args.src)
         state, report, info = convert_official(ckpt, clip_state, args.alpha,
                                                args.merge)
-    except KeyError as e:
-        sys.exit(f'{args.src}: {e.args[0]}')
+    except (KeyError, ValueError) as e:
+        msg = e.args[0] if e.args else repr(e)
+        sys.exit(msg if msg.startswith(args.src) else f'{args.src}: {msg}')
     for line in report:
         print(line)
     print(f'-> {len(state)} keys; {info}')
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(converted_from=osp.basename(args.src), **info)
     if 'epoch' in ckpt:
         meta['source_epoch'] = ckpt['epoch']
-    torch.save(dict(meta=meta, state_dict=state), args.dst)
+    atomic_torch_save(dict(meta=meta, state_dict=state), args.dst)
     print(f'written to {args.dst}')
 
 

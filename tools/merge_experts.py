@@ -8,16 +8,17 @@ The output loads into the same config with ``model.cls_head.num_experts=1``
 outputs. It is the code ``MoTEMergedExportHook`` runs after training.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-
 import mote_mmaction  # noqa: E402,F401
 from mote_mmaction.models.deploy import save_merged_checkpoint  # noqa: E402
+from mote_mmaction.utils.checkpoint_fit import \
+    check_temporal_layers  # noqa: E402
+from mote_mmaction.utils.safe_load import (  # noqa: E402
+    UntrustedCheckpointError, load_checkpoint_file, trust)
 
 
 def parse_args():
@@ -29,6 +30,13 @@ def parse_args():
         type=float,
         nargs='+',
         help='merge weights, one per expert (default: uniform)')
+    parser.add_argument(
+        '--trusted-checkpoint',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help='allow full unpickling (which can run code) of FILE; only for '
+        'files you trust (see docs/reliability.md)')
     return parser.parse_args()
 
 
@@ -36,17 +44,27 @@ def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
-    ckpt = torch.load(args.checkpoint, map_location='cpu', weights_only=False)
+    for path in args.trusted_checkpoint:
+        trust(path)
+    try:
+        ckpt = load_checkpoint_file(args.checkpoint)
+    except UntrustedCheckpointError as e:
+        sys.exit(str(e))
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         sys.exit(f'{args.checkpoint} holds no state dict')
     meta = dict(ckpt.get('meta') or {}) if 'meta' in ckpt else {}
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     try:
+        check_temporal_layers(state, args.checkpoint)
         n = save_merged_checkpoint(state, args.out, args.coeffs, meta)
     except KeyError as e:
-        sys.exit(f'{args.checkpoint}: {e.args[0]} (convert the authors\' '
-                 'files with tools/convert_official_ckpt.py first)')
+        msg = e.args[0]
+        if not msg.startswith(args.checkpoint):
+            msg = (f'{args.checkpoint}: {msg} (convert the authors\' files '
+                   'with tools/convert_official_ckpt.py first)')
+        sys.exit(msg)
+    except ValueError as e:
+        sys.exit(f'{args.checkpoint}: {e}')
     print(f'merged {n} experts per FFN; written to {args.out}')
 
 if __name__ == '__main__':

@@ -4,12 +4,17 @@
     python tools/test.py configs/mote/k400.py CKPT [--dump results.pkl]
     bash tools/dist_test.sh configs/mote/zeroshot_ucf101.py CKPT 8 \
         --cfg-options test_dataloader.dataset.split=2
+
+The checkpoint is read without running code from it (see
+docs/reliability.md) and must set every model parameter; NaN/inf scores
+stop the test (``MoTEScoreCheckHook``).
 """
 import argparse
 import os
 import os.path as osp
 
-from _launch import setup_cpu_distributed  # noqa: F401  (sets sys.path)
+from _launch import (  # noqa: F401  (sets sys.path)
+    add_trust_argument, setup_cpu_distributed, trust_checkpoints)
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -37,6 +42,7 @@ def parse_args():
         'and sets model_wrapper_cfg=dict(type=\'MMDistributedDataParallel\', '
         'device_ids=None) (find_unused_parameters as in the config), since '
         'MMEngine\'s init_dist needs CUDA')
+    add_trust_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -59,6 +65,11 @@ def merge_args(cfg, args):
         cfg.test_evaluator = ([*evaluator, dump] if isinstance(
             evaluator, (list, tuple)) else [evaluator, dump])
     cfg.load_from = args.checkpoint
+    # NaN/inf scores stop the test instead of yielding an accuracy
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(h.get('type') == 'MoTEScoreCheckHook' for h in hooks):
+        hooks.append(dict(type='MoTEScoreCheckHook'))
+    cfg.custom_hooks = hooks
     return cfg
 
 
@@ -70,6 +81,7 @@ def main():
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    trust_checkpoints(cfg, args.trusted_checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)

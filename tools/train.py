@@ -5,12 +5,16 @@
     bash tools/dist_train.sh configs/mote/k400.py 8
 
 Without CUDA, ``--launcher pytorch`` runs on gloo (see tools/_launch.py).
+A config's plain ``CheckpointHook`` is replaced by ``MoTECheckpointHook``
+(same arguments; a crash never leaves the run without a complete
+checkpoint).
 """
 import argparse
 import os
 import os.path as osp
 
-from _launch import setup_cpu_distributed  # noqa: F401  (sets sys.path)
+from _launch import (  # noqa: F401  (sets sys.path)
+    add_trust_argument, setup_cpu_distributed, trust_checkpoints)
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -58,6 +62,7 @@ def parse_args():
         'and sets model_wrapper_cfg=dict(type=\'MMDistributedDataParallel\', '
         'device_ids=None) (find_unused_parameters as in the config), since '
         'MMEngine\'s init_dist needs CUDA')
+    add_trust_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -103,6 +108,11 @@ def merge_args(cfg, args):
     if args.diff_rank_seed:
         randomness['diff_rank_seed'] = True
     cfg.randomness = randomness
+    # MMEngine's CheckpointHook can lose every checkpoint in a crash
+    ckpt_hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if ckpt_hook is not None and ckpt_hook.get('type') in (
+            'CheckpointHook', 'mmengine.CheckpointHook'):
+        ckpt_hook['type'] = 'MoTECheckpointHook'
     return cfg
 
 
@@ -112,6 +122,7 @@ def main():
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    trust_checkpoints(cfg, args.trusted_checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
         Runner.from_cfg(cfg)

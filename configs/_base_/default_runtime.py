@@ -8,8 +8,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # CheckpointHook that never deletes or truncates the last complete
+    # checkpoint before the next one is complete (crash-safe auto-resume)
     checkpoint=dict(
-        type='CheckpointHook', interval=1, save_best='auto',
+        type='MoTECheckpointHook', interval=1, save_best='auto',
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))

@@ -8,10 +8,14 @@ JSON files). Weights only ever come from a local file.
 """
 import copy
 import os.path as osp
-import zipfile
 from typing import Dict, Tuple, Union
 
 import torch
+
+from ..utils.safe_load import (TRUSTED_ENV, UntrustedCheckpointError,
+                               is_trusted, load_checkpoint_file)
+from ..utils.torchscript_weights import (is_torchscript_archive,
+                                         read_torchscript_state_dict)
 
 ArchType = Union[str, dict]
 
@@ -77,14 +81,6 @@ def build_text_tower(arch: ArchType, quick_gelu: bool = True):
                              quick_gelu=quick_gelu)
 
 
-def _is_torchscript(path: str) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as zf:
-        return any(n.endswith('constants.pkl') or '/code/' in n
-                   for n in zf.namelist())
-
-
 def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Read a full CLIP state dict from a local file, in fp32.
 
@@ -93,6 +89,12 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     ``state_dict``/``model`` and prefixed with ``module.``). Never downloads.
     Nothing is cached: the file is read at initialisation only (backbone,
     text tower), and keeping a whole CLIP in memory for the run is worse.
+    No code from the file runs: TorchScript archives are read without
+    ``torch.jit.load`` (:mod:`mote_mmaction.utils.torchscript_weights`),
+    pickles with ``weights_only=True``
+    (:func:`mote_mmaction.utils.safe_load.load_checkpoint_file`); a file
+    that needs more loads only when the user trusts it
+    (``MOTE_TRUSTED_CHECKPOINTS``).
 
     Args:
         path (str): Local file path.
@@ -106,10 +108,18 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
             f'CLIP weights not found: {path!r}. MoTE never downloads '
             'weights; set `pretrained` to a local OpenAI CLIP file '
             '(e.g. ViT-B-16.pt) or an open_clip checkpoint.')
-    if _is_torchscript(path):
-        state = torch.jit.load(path, map_location='cpu').state_dict()
+    if is_torchscript_archive(path):
+        try:
+            state = read_torchscript_state_dict(path)
+        except ValueError as e:
+            if not is_trusted(path):
+                raise UntrustedCheckpointError(
+                    f'{e}. torch.jit.load runs code from the archive; if '
+                    f'you trust this file, allow it with {TRUSTED_ENV}='
+                    f'{path} (see docs/reliability.md).') from None
+            state = torch.jit.load(path, map_location='cpu').state_dict()
     else:
-        state = torch.load(path, map_location='cpu', weights_only=False)
+        state = load_checkpoint_file(path, what='CLIP weights file')
     for wrapper in ('state_dict', 'model'):
         if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
             state = state[wrapper]

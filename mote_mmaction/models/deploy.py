@@ -6,6 +6,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 
+from ..utils.atomic_io import atomic_torch_save
 from .layers.temporal_experts import merge_expert_weights
 
 _EXPERT_KEY = re.compile(r'^(?P<stem>.*\.mlp\.fc_(?:up|dn))\.(?P<e>\d+)\.'
@@ -69,7 +70,8 @@ def save_merged_checkpoint(state_dict: Dict[str, torch.Tensor],
 
     The file holds ``state_dict`` (loadable by the same config with
     ``model.cls_head.num_experts=1``; the class table included) and
-    ``meta``. Returns the number of experts merged per FFN.
+    ``meta``, written atomically. Returns the number of experts merged
+    per FFN.
     """
     n = count_experts(state_dict)
     if n == 0:
@@ -78,5 +80,5 @@ def save_merged_checkpoint(state_dict: Dict[str, torch.Tensor],
     state = {k: v.detach().cpu() for k, v in state_dict.items()}
     merged = merge_experts_state_dict(state, coeffs)
     meta = dict(meta or {}, mote_deploy=True, num_experts=1, merged_from=n)
-    torch.save(dict(meta=meta, state_dict=merged), out_file)
+    atomic_torch_save(dict(meta=meta, state_dict=merged), out_file)
     return n

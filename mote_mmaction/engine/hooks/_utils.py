@@ -10,13 +10,24 @@ def unwrap(model: nn.Module) -> nn.Module:
     return model.module if is_model_wrapper(model) else model
 
 
-def set_vocabulary(model: nn.Module, names: Optional[Sequence[str]]) -> bool:
-    """Set the val/test vocabulary of a MoTE model or a model with a MoTE
-    head; returns False for models without one."""
+def _vocabulary_target(model: nn.Module):
     model = unwrap(model)
     target = model if hasattr(model, 'set_vocabulary') else getattr(
         model, 'cls_head', None)
-    if target is None or not hasattr(target, 'set_vocabulary'):
+    return target if hasattr(target, 'set_vocabulary') else None
+
+
+def has_vocabulary(model: nn.Module) -> bool:
+    """Whether the model (or its head) scores against a settable
+    vocabulary, as MoTE does; stock MMAction2 heads do not."""
+    return _vocabulary_target(model) is not None
+
+
+def set_vocabulary(model: nn.Module, names: Optional[Sequence[str]]) -> bool:
+    """Set the val/test vocabulary of a MoTE model or a model with a MoTE
+    head; returns False for models without one."""
+    target = _vocabulary_target(model)
+    if target is None:
         return False
     target.set_vocabulary(None if names is None else list(names))
     return True

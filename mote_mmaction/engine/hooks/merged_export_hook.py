@@ -6,7 +6,8 @@ from mmaction.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from ...models.deploy import save_merged_checkpoint
+from ...models.deploy import count_experts, save_merged_checkpoint
+from ...utils.atomic_io import atomic_write_text
 from ._utils import unwrap
 
 
@@ -16,7 +17,9 @@ class MoTEMergedExportHook(Hook):
 
     Produces ``<work_dir>/<out_file>`` (the single-FFN model plus the
     training class table) and ``<work_dir>/deploy_config.py`` (the training
-    config with ``num_experts=1``). Only rank 0 writes.
+    config with ``num_experts=1``), each written atomically (a crash never
+    leaves half a file). Only rank 0 writes. A model without MoTE experts
+    (e.g. a stock MMAction2 head) is skipped with one warning.
 
     Args:
         out_file (str): File name in the work dir.
@@ -34,12 +37,20 @@ class MoTEMergedExportHook(Hook):
     def after_train(self, runner) -> None:
         if not is_main_process():
             return
+        state = unwrap(runner.model).state_dict()
+        if count_experts(state) == 0:
+            runner.logger.warning(
+                'MoTEMergedExportHook: the model has no MoTE experts '
+                '(`*.mlp.fc_up.<e>.*`), so there is nothing to merge; no '
+                f'{self.out_file} is written.')
+            return
         path = osp.join(runner.work_dir, self.out_file)
         save_merged_checkpoint(
-            unwrap(runner.model).state_dict(), path, self.coeffs,
+            state, path, self.coeffs,
             meta=dict(epoch=runner.epoch, iter=runner.iter))
         cfg = runner.cfg.copy()
         cfg.model.cls_head.num_experts = 1
         cfg.load_from = path
-        cfg.dump(osp.join(runner.work_dir, 'deploy_config.py'))
+        atomic_write_text(
+            osp.join(runner.work_dir, 'deploy_config.py'), cfg.pretty_text)
         runner.logger.info(f'Merged-expert model written to {path}')

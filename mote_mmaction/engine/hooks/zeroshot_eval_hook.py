@@ -7,7 +7,7 @@ from mmengine.evaluator import Evaluator
 from mmengine.hooks import Hook
 
 from ...evaluation.zeroshot_report import harmonic_mean
-from ._utils import dataset_classes, set_vocabulary
+from ._utils import dataset_classes, has_vocabulary, set_vocabulary
 
 
 @HOOKS.register_module()
@@ -22,7 +22,10 @@ class MoTEZeroShotEvalHook(Hook):
 
     The dataloaders are built with MMEngine's distributed samplers and the
     metrics are gathered by :class:`Evaluator`, which drops the samples the
-    sampler pads, so under DDP each sample counts exactly once.
+    sampler pads, so under DDP each sample counts exactly once. A model
+    that cannot change its vocabulary (a stock MMAction2 head) would score
+    every dataset against its training classes, so the hook is skipped
+    with one warning.
 
     Args:
         datasets (list[dict]): Each ``dict(name=..., dataloader=dict(...))``
@@ -46,6 +49,7 @@ class MoTEZeroShotEvalHook(Hook):
         self.main_metric = main_metric
         self._loaders: Dict[str, object] = {}
         self._evaluators: Dict[str, Evaluator] = {}
+        self._warned = False
 
     def _build(self, runner, spec: dict):
         name = spec['name']
@@ -81,6 +85,14 @@ class MoTEZeroShotEvalHook(Hook):
 
     def after_val_epoch(self, runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
+        if not has_vocabulary(runner.model):
+            if not self._warned:
+                self._warned = True
+                runner.logger.warning(
+                    'MoTEZeroShotEvalHook is skipped: the model has no MoTE '
+                    'head (no set_vocabulary), so it cannot score the '
+                    'zero-shot datasets by their own class names.')
+            return
         results = {}
         for spec in self.datasets:
             top1 = self._evaluate(runner, spec)

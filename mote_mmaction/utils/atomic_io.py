@@ -1,0 +1,92 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Write files a run depends on so that a crash never leaves half a file.
+
+Every writer here goes to a temporary file in the destination's folder,
+flushes and ``fsync``s it, then ``os.replace``s it over the destination
+(atomic on POSIX and Windows for paths on one file system) and ``fsync``s
+the folder so the rename itself survives a power cut. Readers see either
+the old complete file or the new complete file, never a mix.
+"""
+import contextlib
+import glob
+import os
+import os.path as osp
+import tempfile
+from typing import IO, Iterator
+
+#: Temporary files are ``.<name>.tmp-<random>`` beside the destination.
+TMP_INFIX = '.tmp-'
+
+
+def _fsync_dir(folder: str) -> None:
+    # Directories cannot be opened on Windows; the rename is durable there.
+    if os.name != 'posix':
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, mode: str = 'wb',
+                 encoding: str = None) -> Iterator[IO]:
+    """Open a temporary file that replaces ``path`` when the block ends.
+
+    If the block raises, the temporary file is removed and ``path`` is left
+    as it was.
+
+    Args:
+        path (str): Destination file. Its folder is created if needed.
+        mode (str): ``'wb'`` or ``'w'``. Defaults to ``'wb'``.
+        encoding (str, optional): Text encoding for ``'w'``.
+
+    Yields:
+        file: The open temporary file.
+    """
+    if mode not in ('w', 'wb'):
+        raise ValueError(f'atomic_write writes whole files, got mode {mode!r}')
+    path = osp.abspath(osp.expanduser(path))
+    folder = osp.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}{TMP_INFIX}', dir=folder)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_write(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def atomic_torch_save(obj, path: str) -> None:
+    """``torch.save(obj, path)``, atomically."""
+    import torch
+    with atomic_write(path) as f:
+        torch.save(obj, f)
+
+
+def remove_stale_temporaries(folder: str) -> list:
+    """Delete temporary files a killed writer left in ``folder``.
+
+    Returns:
+        list[str]: The removed paths.
+    """
+    removed = []
+    for tmp in glob.glob(osp.join(glob.escape(folder), f'.*{TMP_INFIX}*')):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+            removed.append(tmp)
+    return removed
