@@ -346,7 +346,7 @@ def test_labels_without_class_names_must_fit_num_classes(vids, tmp_path):
 # ----------------------------------------------------------------------
 # NaN loss
 def test_nan_guard_names_iteration_and_term():
-    hook = MoTENaNGuardHook()
+    hook = MoTENaNGuardHook(interval=1)
     runner = SimpleNamespace(iter=41, epoch=2)
     hook.after_train_iter(
         runner,
@@ -379,7 +379,7 @@ def test_nan_guard_stops_all_ranks_together(monkeypatch):
                         }])
     with pytest.raises(
             NonFiniteLossError, match=r'iteration 8 .*rank 1: loss_mse=nan'):
-        MoTENaNGuardHook().after_train_iter(
+        MoTENaNGuardHook(interval=1).after_train_iter(
             SimpleNamespace(iter=7, epoch=0),
             0,
             outputs=dict(loss=torch.tensor(1.0)))
