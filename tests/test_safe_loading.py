@@ -7,12 +7,11 @@ with one clear error and leave no marker, and the documented opt-in must
 load it.
 """
 import os.path as osp
-import runpy
-import sys
 from typing import Tuple
 
 import pytest
 import torch
+from _inprocess_tools import run_tool_inprocess
 from _official_ckpt import official_checkpoint
 from _payloads import ran, save_with_payload, torchscript_with_payload
 from mmaction.registry import MODELS
@@ -194,21 +193,7 @@ def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
         load_clip_state_dict(restoring)
 
 
-def _run(script, *args):
-    """Run a tool in this process (imports are the slow part of a
-    subprocess); returns ``(failed, message)``."""
-    argv, path = sys.argv, list(sys.path)
-    sys.argv = [script, *args]
-    sys.path[:0] = [osp.join(REPO, osp.dirname(script))]
-    try:
-        runpy.run_path(osp.join(REPO, script), run_name='__main__')
-    except SystemExit as e:
-        return e.code not in (None, 0), str(e.code)
-    except Exception as e:  # noqa: BLE001  (the tool's own error)
-        return True, f'{type(e).__name__}: {e}'
-    finally:
-        sys.argv, sys.path[:] = argv, path
-    return False, ''
+_run = run_tool_inprocess
 
 
 @pytest.mark.parametrize('tool', ['test', 'demo', 'convert', 'convert_clip',

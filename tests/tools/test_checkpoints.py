@@ -15,6 +15,7 @@ from open_clip.model import CLIP
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction.testing import tiny_clip_arch, tiny_mote_model_cfg
+from _inprocess_tools import run_tool_inprocess  # noqa: E402
 from _official_ckpt import C, D, L, N, official_checkpoint  # noqa: E402
 
 register_all_modules()
@@ -149,6 +150,33 @@ def test_wrong_layout_is_refused(tmp_path):
     res = run_tool('tools/convert_official_ckpt.py', src,
                    str(tmp_path / 'out.pth'))
     assert res.returncode != 0 and 'spe_cls_feature' in res.stderr
+
+
+@pytest.mark.parametrize('merge', [False, True])
+def test_incomplete_authors_file_writes_nothing(tmp_path, merge):
+    out = str(tmp_path / 'out.pth')
+    flag = ['--merge'] if merge else []
+    ckpt, _ = official_checkpoint()
+    del ckpt['fusion_model_state_dict'][
+        'transformer.resblocks.1.mlp.fc_dn.2.weight']
+    src = str(tmp_path / 'one_key.pt')
+    torch.save(ckpt, src)
+    failed, msg = run_tool_inprocess('tools/convert_official_ckpt.py', src,
+                                     out, *flag)
+    assert failed and not osp.exists(out)
+    assert msg.startswith(src) and \
+        'transformer.resblocks.1.mlp.fc_dn.2.weight' in msg
+    # the last expert missing everywhere: caught by mote_fusion_weight
+    ckpt, _ = official_checkpoint()
+    fusion = ckpt['fusion_model_state_dict']
+    for k in [k for k in fusion if f'.{N - 1}.' in k]:
+        del fusion[k]
+    src = str(tmp_path / 'last_expert.pt')
+    torch.save(ckpt, src)
+    failed, msg = run_tool_inprocess('tools/convert_official_ckpt.py', src,
+                                     out, *flag)
+    assert failed and not osp.exists(out)
+    assert f'has {N} entries but the file has {N - 1} experts' in msg
 
 
 def _trained_like_model(seed=0):
