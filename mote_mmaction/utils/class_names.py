@@ -20,6 +20,7 @@ pulls in PyTorch and MMAction2).
 """
 import csv
 import hashlib
+import html
 import os
 import re
 from typing import Dict, List, Sequence, Tuple, Union
@@ -54,17 +55,32 @@ def normalize_class_name(name: str) -> str:
     return ' '.join(' '.join(words).split())
 
 
+def tokenizer_key(name: str) -> str:
+    """A class name as CLIP's tokenizer sees it: HTML entities decoded,
+    lower case, whitespace runs as one space (open_clip's ``basic_clean``
+    and ``whitespace_clean``). Names with the same key get the same text
+    embedding."""
+    return ' '.join(html.unescape(name).lower().split())
+
+
 def _check_unique(names: Sequence[str],
                   where: str,
                   positions: Sequence[int],
                   unit: str = 'line') -> None:
-    """Raise ``ValueError`` on the first repeated name."""
-    seen: Dict[str, int] = {}
+    """Raise ``ValueError`` on the first name the tokenizer cannot tell
+    from an earlier one."""
+    seen: Dict[str, Tuple[str, int]] = {}
     for name, pos in zip(names, positions):
-        if name in seen:
+        key = tokenizer_key(name)
+        if key in seen:
+            first, at = seen[key]
+            same = '' if first == name else (
+                f' {first!r}, which the tokenizer reads the same (case, '
+                'whitespace)')
             raise ValueError(f'{where} {unit} {pos}: duplicate class name '
-                             f'{name!r} (first at {unit} {seen[name]})')
-        seen[name] = pos
+                             f'{name!r} (first at {unit} {at}{same}); two '
+                             'labels would get identical text embeddings')
+        seen[key] = (name, pos)
 
 
 def _read_txt(path: str) -> Tuple[List[str], List[int]]:

@@ -87,6 +87,10 @@ def test_list_input():
     ('id,name\n0,a\n1,b,c\n', 'line 3: expected 2 fields'),
     ('id,name\n0,a\n1,b\n2,a\n', "line 4: duplicate class name 'a' "
      r'\(first at line 2\)'),
+    # csv names are verbatim, but the tokenizer lower-cases them
+    ('id,name\n0,Tai Chi\n1,tai  chi\n', "line 3: duplicate class name "
+     r"'tai  chi' \(first at line 2 'Tai Chi', which the tokenizer reads "
+     'the same'),
 ])
 def test_bad_csv_is_a_clear_error(tmp_path, content, match):
     path = tmp_path / 'bad.csv'
@@ -105,6 +109,11 @@ def test_bad_csv_is_a_clear_error(tmp_path, content, match):
         # duplicates after normalisation
         ('brush_hair\nbrush hair\n',
          "line 2: duplicate class name 'brush hair'"),
+        # duplicates as the tokenizer sees them
+        ('Playing Guitar\nplaying guitar\n',
+         "line 2: duplicate class name 'playing guitar' .first at line 1 "
+         "'Playing Guitar'"),
+        ('rock &amp; roll\nrock & roll\n', 'line 2: duplicate'),
     ])
 def test_bad_txt_is_a_clear_error(tmp_path, content, match):
     path = tmp_path / 'bad.txt'
