@@ -18,6 +18,12 @@ class VideoLoadError(RuntimeError):
     val/test, or ``max_refetch + 1`` failures in a row in training."""
 
 
+class BadVideoRecordError(OSError):
+    """A training failure could not be recorded (folder not writable, disk
+    full): the real ``OSError`` is its cause, never hidden behind
+    :class:`VideoLoadError`."""
+
+
 def _fill_split(value, split):
     """Format ``{split}`` in a string (or a dict of strings)."""
     if split is None:
@@ -44,8 +50,10 @@ class MoTEVideoDataset(VideoDataset):
     ``data_prefix`` and ``class_names`` is filled from ``split``, so one
     config variable (``--cfg-options test_dataloader.dataset.split=2``)
     selects a split. Every line of the list is checked when it is read
-    (field count, integer labels, labels in ``[0, num classes)``); errors
-    name the file and the line.
+    (field count, integer labels, labels in ``[0, num classes)``, a label
+    on every line unless ``labeled=False``, at least one sample); errors
+    name the file and the line, so a bad list fails at start-up, not when
+    the sample is drawn hours later.
 
     Bad videos (missing, empty, truncated, not a video):
 
@@ -70,8 +78,9 @@ class MoTEVideoDataset(VideoDataset):
       them and adds ``excluded_videos`` to the metrics.
 
     Args:
-        ann_file (str): Video list, ``path label`` per line (``path`` only
-            for unlabeled lists, several labels with ``multi_class``).
+        ann_file (str): Video list, ``path label`` per line (``path`` or
+            ``path -1`` only with ``labeled=False``, several labels with
+            ``multi_class``).
         pipeline (list): Transforms.
         class_names (str | list[str], optional): Class-name file or list
             (see :func:`mote_mmaction.utils.load_class_names`).
@@ -88,6 +97,10 @@ class MoTEVideoDataset(VideoDataset):
             every video at start-up (useful for large sets and DDP, where
             each rank would check the whole list). Defaults to None.
         scan_workers (int): Threads of the start-up check. Defaults to 8.
+        labeled (bool): Every line must carry a label in range. ``False``
+            (val/test only) is for lists unlabeled by design, e.g. videos
+            to classify: lines may be ``path`` or ``path -1``. Defaults to
+            True.
         **kwargs: Other ``VideoDataset`` arguments.
     """
 
@@ -101,7 +114,12 @@ class MoTEVideoDataset(VideoDataset):
                  skip_bad_videos: bool = False,
                  bad_video_list: Optional[str] = None,
                  scan_workers: int = 8,
+                 labeled: bool = True,
                  **kwargs) -> None:
+        if not labeled and not kwargs.get('test_mode', False):
+            raise ValueError(f'{ann_file}: labeled=False is for val/test '
+                             'lists; training needs a label on every line')
+        self.labeled = labeled
         self.split = split
         self.skip_bad_videos = skip_bad_videos
         self.bad_video_list = _fill_split(bad_video_list, split)
@@ -171,9 +189,16 @@ class MoTEVideoDataset(VideoDataset):
             except ValueError:
                 raise ValueError(f'{where}: labels must be integers, got '
                                  f'{fields[1:]!r}') from None
+            unlabeled = not labels or (labels == [-1]
+                                        and not self.multi_class)
+            if unlabeled and self.labeled:
+                raise ValueError(
+                    f'{where}: no label ({line.strip()!r}); every line of a '
+                    'labeled list needs `path label` (set labeled=False '
+                    'for a val/test list without labels).')
             for label in labels:
-                if label == -1 and not self.multi_class:
-                    continue  # `path -1`: unlabeled, as VideoDataset
+                if unlabeled:
+                    break  # `path -1`: unlabeled, as VideoDataset
                 if num and not 0 <= label < num:
                     raise ValueError(
                         f'{where}: label {label} is out of range for {num} '
@@ -185,8 +210,18 @@ class MoTEVideoDataset(VideoDataset):
             if self.data_prefix['video'] is not None:
                 filename = osp.join(self.data_prefix['video'], filename)
             data_list.append(dict(filename=filename, label=label))
+        if not data_list:
+            raise ValueError(f'{self.ann_file}: the list has no samples '
+                             '(empty file)')
         if self.skip_bad_videos and self.test_mode:
             data_list = self._exclude_bad(data_list)
+            if not data_list:
+                raise ValueError(
+                    f'{self.ann_file}: all {len(self.excluded)} videos are '
+                    'unreadable (skip_bad_videos=True left none to '
+                    f'evaluate), e.g. {self.excluded[0][0]} '
+                    f'({self.excluded[0][1]}); check the data root '
+                    "(data_prefix) and the decoder.")
         return data_list
 
     def _exclude_bad(self, data_list: List[dict]) -> List[dict]:
@@ -198,6 +233,14 @@ class MoTEVideoDataset(VideoDataset):
             bad = [(d['filename'], listed[_same_file_key(d['filename'])])
                    for d in data_list
                    if _same_file_key(d['filename']) in listed]
+            if listed and not bad:
+                example = next(iter(read_bad_video_list(
+                    self.bad_video_list)))[0]
+                raise ValueError(
+                    f'{self.bad_video_list}: none of its {len(listed)} '
+                    f'videos is in {self.ann_file} (e.g. {example} vs '
+                    f'{data_list[0]["filename"]}); it was written for '
+                    'another list or data root.')
             how = f'listed in {self.bad_video_list}'
         else:
             bad = find_bad_videos((d['filename'] for d in data_list),
@@ -243,11 +286,17 @@ class MoTEVideoDataset(VideoDataset):
         """Note one training failure: appended to this process' record
         file for the report hook, else logged once per process."""
         if self.bad_video_dir is not None:
-            os.makedirs(self.bad_video_dir, exist_ok=True)
             path = osp.join(self.bad_video_dir, f'pid{os.getpid()}.tsv')
             name = filename.replace('\t', ' ').replace('\n', ' ')
-            with open(path, 'a', encoding='utf-8') as f:
-                f.write(f'{name}\t{reason}\n')
+            try:
+                os.makedirs(self.bad_video_dir, exist_ok=True)
+                with open(path, 'a', encoding='utf-8') as f:
+                    f.write(f'{name}\t{reason}\n')
+            except OSError as e:
+                raise BadVideoRecordError(
+                    f'cannot record unreadable training video {filename} '
+                    f'({reason}) in {path}: {type(e).__name__}: {e}. Make '
+                    'the work_dir writable (or free disk space).') from e
         elif filename not in self._logged_bad:
             self._logged_bad.add(filename)
             print_log(
@@ -266,7 +315,12 @@ class MoTEVideoDataset(VideoDataset):
             filename = self._filename(idx)
             reason = short_reason(e)
             if self.test_mode:
-                if self.skip_bad_videos:
+                if self.skip_bad_videos and self.bad_video_list:
+                    hint = ('It is not in bad_video_list '
+                            f'{self.bad_video_list} (no start-up check ran '
+                            'on it); add it there or run '
+                            'tools/data/check_videos.py again.')
+                elif self.skip_bad_videos:
                     hint = ('It passed the start-up check (skip_bad_videos'
                             '=True) but its frames failed here; remove it '
                             'from the list or add it to bad_video_list.')
@@ -289,6 +343,8 @@ class MoTEVideoDataset(VideoDataset):
         self._failures = []
         try:
             return super().__getitem__(idx)
+        except BadVideoRecordError:
+            raise
         except Exception:
             if not self._failures:
                 raise

@@ -112,7 +112,7 @@ def test_bad_lines_name_file_and_line(vids, tmp_path):
 def test_unlabeled_and_multi_class_lists(vids, tmp_path):
     ann = tmp_path / 'plain.txt'
     ann.write_text('videos/c0_0.mp4\nvideos/c1_0.mp4 -1\n')
-    ds = build(vids, str(ann), True)
+    ds = build(vids, str(ann), True, labeled=False)
     assert [ds.get_data_info(i)['label'] for i in range(2)] == [-1, -1]
     ann.write_text('videos/c0_0.mp4 0 2\nvideos/c1_0.mp4 3\n')
     with pytest.raises(ValueError, match='line 2: label 3 is out of range'):
@@ -123,6 +123,57 @@ def test_unlabeled_and_multi_class_lists(vids, tmp_path):
             multi_class=True,
             num_classes=3,
             class_names=None)
+
+
+@pytest.mark.parametrize('test_mode', [False, True])
+def test_missing_labels_fail_when_the_list_is_read(vids, tmp_path,
+                                                   test_mode):
+    """Not when the sample is drawn (``Target -1 is out of bounds``)."""
+    ann = tmp_path / 'labels.txt'
+    for bad in ('videos/c1_0.mp4 -1', 'videos/c1_0.mp4'):
+        ann.write_text(f'videos/c0_0.mp4 0\n{bad}\n')
+        with pytest.raises(ValueError,
+                           match=r'labels.txt line 2: no label .*'
+                           'labeled=False'):
+            build(vids, str(ann), test_mode)
+    with pytest.raises(ValueError, match='labeled=False is for val/test'):
+        build(vids, str(ann), False, labeled=False)
+
+
+def test_empty_and_all_unreadable_lists(vids, tmp_path):
+    ann = tmp_path / 'empty.txt'
+    ann.write_text('\n\n')
+    with pytest.raises(ValueError, match='empty.txt: the list has no '
+                       'samples'):
+        build(vids, str(ann), True)
+    with pytest.raises(ValueError,
+                       match=r'broken.txt: all \d+ videos are unreadable '
+                       r'\(skip_bad_videos=True'):
+        build(vids, 'broken', True, skip_bad_videos=True)
+
+
+def test_bad_video_list_matching_nothing_is_an_error(vids, tmp_path):
+    listed = tmp_path / 'bad.txt'
+    write_bad_video_list(str(listed), [('/elsewhere/videos/empty.mp4',
+                                        'empty file (0 bytes)')])
+    with pytest.raises(ValueError,
+                       match=r'bad.txt: none of its 1 videos is in'):
+        build(vids, 'mixed', True, skip_bad_videos=True,
+              bad_video_list=str(listed))
+
+
+def test_unwritable_record_folder_shows_the_os_error(vids, tmp_path):
+    from mote_mmaction.datasets.video_dataset import BadVideoRecordError
+    ds = build(vids, 'mixed', False)
+    blocker = tmp_path / 'not_a_folder'
+    blocker.write_text('')
+    ds.bad_video_dir = str(blocker / 'records')  # cannot be created
+    with pytest.raises(BadVideoRecordError) as info:
+        ds[len(vids.good) + 1]  # empty.mp4
+    msg = str(info.value)
+    assert 'cannot record unreadable training video' in msg
+    assert 'empty.mp4' in msg and 'NotADirectoryError' in msg
+    assert isinstance(info.value.__cause__, OSError)
 
 
 def test_missing_class_name_file_is_one_clear_error(vids):
@@ -251,3 +302,19 @@ def test_training_gives_up_after_max_refetch_naming_files(vids):
     assert '6 training samples in a row could not be loaded' in msg
     assert 'max_refetch=5' in msg and '6 failed' in msg
     assert vids.path('videos/missing.mp4') + ' (FileNotFoundError' in msg
+
+
+def test_unlisted_bad_video_says_no_check_ran(vids, tmp_path):
+    listed = tmp_path / 'bad.txt'
+    write_bad_video_list(str(listed), [(vids.path('videos/empty.mp4'),
+                                        'empty file (0 bytes)')])
+    ds = build(vids, 'mixed', True, skip_bad_videos=True,
+               bad_video_list=str(listed))
+    truncated = vids.path('videos/truncated.mp4')
+    idx = next(i for i in range(len(ds))
+               if ds.get_data_info(i)['filename'] == truncated)
+    with pytest.raises(VideoLoadError) as info:
+        ds[idx]
+    msg = str(info.value)
+    assert f'is not in bad_video_list {listed}' in msg
+    assert 'passed the start-up check' not in msg
