@@ -23,20 +23,12 @@ def load_tool():
     return module
 
 
-def write_wide_h264(path, num_frames=30, w=192, h=96):
-    """An h264 clip with a single keyframe (the long-interval case)."""
-    import av
-    rng = np.random.default_rng(1)
-    with av.open(path, 'w') as c:
-        s = c.add_stream('libx264', rate=10)
-        s.width, s.height, s.pix_fmt = w, h, 'yuv420p'
-        s.options = dict(g='300', preset='ultrafast')
-        for _ in range(num_frames):
-            img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, 'rgb24')):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+def write_wide_h264(path):
+    """A 192x96 h264 clip of 300 frames with one keyframe and B-frames (a
+    panning texture, as benchmark_data writes Kinetics-like clips)."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
+    import benchmark_data
+    benchmark_data.write_kinetics_clip(path, (192, 96), 10.0, 30, 250, 0)
 
 
 def keyframes(path):
@@ -77,7 +69,7 @@ def test_resize_keyint_resume_and_failures(src, tmp_path, capsys):
     wide = dst / 'a' / 'wide.mp4'  # .mkv -> .mp4
     kf, frames, size = keyframes(str(wide))
     assert size == (128, 64)  # short side 64, aspect kept
-    assert frames == 30 and kf == [0, 8, 16, 24]
+    assert frames == 300 and kf == list(range(0, 300, 8))
     kf, frames, size = keyframes(str(dst / 'b' / 'square.mp4'))
     assert size == (32, 32) and frames == 16  # never up-scaled
     # source: one keyframe; output: at least one every 8 frames
@@ -94,7 +86,7 @@ def test_resize_keyint_resume_and_failures(src, tmp_path, capsys):
     assert (dst / 'list.txt').read_text() == \
         'a/wide.mp4 0\nb/square.mp4 1\n'
     report = (dst / 'resize_report.tsv').read_text().splitlines()
-    assert report[1].startswith('a/wide.mkv\tdone\t192x96->128x64, 30 frames')
+    assert report[1].startswith('a/wide.mkv\tdone\t192x96->128x64, 300 frames')
 
     # MMAction2's decord pipeline reads the outputs
     from mmaction.registry import TRANSFORMS
@@ -105,7 +97,7 @@ def test_resize_keyint_resume_and_failures(src, tmp_path, capsys):
              test_mode=True),
         dict(type='DecordDecode'))])
     out = pipe(dict(filename=str(wide), start_index=0, modality='RGB'))
-    assert out['total_frames'] == 30 and out['img_shape'] == (64, 128)
+    assert out['total_frames'] == 300 and out['img_shape'] == (64, 128)
 
     # resumable: a second run re-encodes nothing
     mtime = os.stat(wide).st_mtime_ns

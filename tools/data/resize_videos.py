@@ -12,9 +12,11 @@ keyframe before it, so the cost of a random frame grows with the keyframe
 interval (YouTube/Kinetics files often have one keyframe per 5-10 s) and
 with the frame size. Short side 256 (the size the pipelines resize to
 anyway) and a keyframe every 16 frames make each sampled frame cheap. The
-trade-off: more keyframes make files larger (about 1.3-2x at CRF 23 for
-``--keyint 16`` against 250); the frames are re-encoded once, a small
-generation loss at CRF 23 (``--crf 18`` for nearly lossless).
+trade-off: more keyframes make files larger (2.5x for a 12-frame against
+a 250-frame interval on 256p clips at CRF 23, docs/benchmark.md; scaling
+720p down to 256p more than makes up for it); the frames are re-encoded
+once, a small generation loss at CRF 23 (``--crf 18`` for nearly
+lossless).
 
 What it does, per video (a process pool, ``--workers``):
 
@@ -46,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from fractions import Fraction
 from typing import List, Optional, Tuple
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
@@ -133,6 +136,7 @@ def resize_one(src: str, out: str, short: int, keyint: int, crf: int,
     if size == 0:
         return 'failed', 'empty file (0 bytes)', 0, 0
     import av
+    from av.video.frame import PictureType
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.mp4',
                                dir=osp.dirname(osp.abspath(out)))
@@ -147,7 +151,8 @@ def resize_one(src: str, out: str, short: int, keyint: int, crf: int,
                 return 'failed', 'cannot open: no video stream', size, 0
             vin = source.streams.video[0]
             vin.thread_type = 'AUTO'
-            rate = vin.average_rate or vin.guessed_rate or 30
+            rate = vin.average_rate or vin.guessed_rate or Fraction(30)
+            step = 1 / Fraction(rate)
             sw = sh = w = h = 0
             frames = 0
             with av.open(tmp, 'w', format='mp4') as sink:
@@ -167,7 +172,12 @@ def resize_one(src: str, out: str, short: int, keyint: int, crf: int,
                         img = frame.reformat(width=w, height=h,
                                              format='yuv420p',
                                              interpolation='AREA')
-                        img.pts = None
+                        # a fresh timeline at the output rate, and no frame
+                        # types forced from the source (x264 would obey
+                        # them and ignore --keyint)
+                        img.pts = frames
+                        img.time_base = step
+                        img.pict_type = PictureType.NONE
                         for packet in vout.encode(img):
                             sink.mux(packet)
                         frames += 1
