@@ -1,0 +1,10 @@
+# Shared settings of the base-to-novel configs (the protocol of ViFi-CLIP
+# and FROSTER): classes in a base and a novel half, K=16 shots per base
+# class, 3 seeds, test on each half, harmonic mean. Training follows the
+# few-shot recipe (_fewshot_base.py: from CLIP, K-shot set repeated, 10
+# epochs, one test view). Not a runnable config: base2novel_{k400,hmdb51,
+# ucf101,sthv2}.py set the data. Lists and class files:
+#   python tools/data/protocols/make_base2novel_split.py TRAIN TEST NAMES ..
+# The test set's `split` is the half: --cfg-options \
+#   test_dataloader.dataset.split=novel
+_base_ = ['./_fewshot_base.py']

@@ -1,0 +1,70 @@
+# Base-to-novel HMDB-51 (split 1): 26 base / 25 novel classes
+# (first and second half in label order; --base-classes for a peer's split),
+# 16 shots per base class; seeds 1-3 pick the draw (train `split`).
+#   python tools/data/protocols/make_base2novel_split.py \
+#       data/hmdb51/hmdb51_train_split_1_videos.txt \
+#       data/hmdb51/hmdb51_val_split_1_videos.txt \
+#       data/hmdb51/hmdb51_class_names.txt \
+#       --name hmdb51 --out-dir data/hmdb51/base2novel
+#   tools/train.py configs/mote/base2novel_hmdb51.py --work-dir \
+#       work_dirs/base2novel_hmdb51/seed1 \
+#       --cfg-options train_dataloader.dataset.dataset.split=seed1
+_base_ = ['./_base2novel_base.py']
+
+data_root = 'data/hmdb51'
+split_root = data_root + '/base2novel/hmdb51'
+base_classes = split_root + '_base_classes.txt'
+# the base half's share of the full training list (our choice: the
+# few-shot recipe repeats K-shot sets to the full list's length)
+base_train_videos = 1820
+
+model = dict(cls_head=dict(num_classes=26, class_names=base_classes))
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='MoTERepeatToLength',
+        length=base_train_videos,
+        dataset=dict(
+            type='MoTEVideoDataset',
+            split='seed1',
+            ann_file=split_root + '_base_train_k16_{split}.txt',
+            data_prefix=dict(video=data_root + '/videos'),
+            class_names=base_classes,
+            pipeline={{_base_.train_pipeline}})))
+
+
+def _half(half, pipeline):
+    return dict(
+        type='MoTEVideoDataset',
+        split=half,
+        ann_file=split_root + '_{split}_test.txt',
+        data_prefix=dict(video=data_root + '/videos'),
+        class_names=split_root + '_{split}_classes.txt',
+        pipeline=pipeline,
+        test_mode=True)
+
+
+val_dataloader = dict(dataset=_half('base', {{_base_.val_pipeline}}))
+test_dataloader = dict(dataset=_half('base', {{_base_.test_pipeline}}))
+# k400.py's hooks, and each validation also scores the novel half with its
+# own class names (zeroshot/novel/top1; zeroshot/tradeoff = base-novel HM)
+custom_hooks = [
+    dict(type='MoTEVocabularyHook'),
+    dict(type='MoTEBadVideoReportHook'),
+    dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEClassCheckHook'),
+    dict(type='MoTEMergedExportHook'),
+    dict(type='MoTECLIPBlendHook'),
+    dict(
+        type='MoTEZeroShotEvalHook',
+        datasets=[
+            dict(
+                name='novel',
+                dataloader=dict(
+                    batch_size=24,
+                    num_workers=4,
+                    sampler=dict(type='DefaultSampler', shuffle=False),
+                    dataset=_half('novel', {{_base_.val_pipeline}})))
+        ])
+]

@@ -1,0 +1,70 @@
+# Base-to-novel Kinetics-400: 200 base / 200 novel classes
+# (first and second half in label order; --base-classes for a peer's split),
+# 16 shots per base class; seeds 1-3 pick the draw (train `split`).
+#   python tools/data/protocols/make_base2novel_split.py \
+#       data/kinetics400/kinetics400_train_list_videos.txt \
+#       data/kinetics400/kinetics400_val_list_videos.txt \
+#       data/kinetics400/kinetics400_class_names.txt \
+#       --name k400 --out-dir data/kinetics400/base2novel
+#   tools/train.py configs/mote/base2novel_k400.py --work-dir \
+#       work_dirs/base2novel_k400/seed1 \
+#       --cfg-options train_dataloader.dataset.dataset.split=seed1
+_base_ = ['./_base2novel_base.py']
+
+data_root = 'data/kinetics400'
+split_root = data_root + '/base2novel/k400'
+base_classes = split_root + '_base_classes.txt'
+# the base half's share of the full training list (our choice: the
+# few-shot recipe repeats K-shot sets to the full list's length)
+base_train_videos = 120000
+
+model = dict(cls_head=dict(num_classes=200, class_names=base_classes))
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='MoTERepeatToLength',
+        length=base_train_videos,
+        dataset=dict(
+            type='MoTEVideoDataset',
+            split='seed1',
+            ann_file=split_root + '_base_train_k16_{split}.txt',
+            data_prefix=dict(video=data_root + '/videos_train'),
+            class_names=base_classes,
+            pipeline={{_base_.train_pipeline}})))
+
+
+def _half(half, pipeline):
+    return dict(
+        type='MoTEVideoDataset',
+        split=half,
+        ann_file=split_root + '_{split}_test.txt',
+        data_prefix=dict(video=data_root + '/videos_val'),
+        class_names=split_root + '_{split}_classes.txt',
+        pipeline=pipeline,
+        test_mode=True)
+
+
+val_dataloader = dict(dataset=_half('base', {{_base_.val_pipeline}}))
+test_dataloader = dict(dataset=_half('base', {{_base_.test_pipeline}}))
+# k400.py's hooks, and each validation also scores the novel half with its
+# own class names (zeroshot/novel/top1; zeroshot/tradeoff = base-novel HM)
+custom_hooks = [
+    dict(type='MoTEVocabularyHook'),
+    dict(type='MoTEBadVideoReportHook'),
+    dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEClassCheckHook'),
+    dict(type='MoTEMergedExportHook'),
+    dict(type='MoTECLIPBlendHook'),
+    dict(
+        type='MoTEZeroShotEvalHook',
+        datasets=[
+            dict(
+                name='novel',
+                dataloader=dict(
+                    batch_size=24,
+                    num_workers=4,
+                    sampler=dict(type='DefaultSampler', shuffle=False),
+                    dataset=_half('novel', {{_base_.val_pipeline}})))
+        ])
+]

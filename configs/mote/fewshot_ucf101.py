@@ -1,0 +1,38 @@
+# Few-shot UCF-101 (all-way K-shot, split 1), MoTE paper Table 5.
+# `split` names the K-shot draw: --cfg-options \
+#   train_dataloader.dataset.dataset.split=k4_seed2
+# tools/train.py configs/mote/fewshot_ucf101.py --work-dir \
+#   work_dirs/fewshot_ucf101/k16_seed1
+_base_ = ['./_fewshot_base.py']
+
+data_root = 'data/ucf101'
+class_names = f'{data_root}/ucf101_class_names.txt'
+full_train_videos = 9537  # official trainlist01.txt
+ann_file_val = f'{data_root}/ucf101_val_split_1_videos.txt'
+
+model = dict(cls_head=dict(num_classes=101, class_names=class_names))
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='MoTERepeatToLength',
+        length=full_train_videos,
+        dataset=dict(
+            type='MoTEVideoDataset',
+            split='k16_seed1',
+            ann_file=f'{data_root}/fewshot/'
+            'ucf101_train_split_1_videos_{split}.txt',
+            data_prefix=dict(video=f'{data_root}/videos'),
+            class_names=class_names,
+            pipeline={{_base_.train_pipeline}})))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file_val,
+        data_prefix=dict(video=f'{data_root}/videos'),
+        class_names=class_names))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file_val,
+        data_prefix=dict(video=f'{data_root}/videos'),
+        class_names=class_names,
+        pipeline={{_base_.test_pipeline}}))
