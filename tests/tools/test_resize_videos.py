@@ -83,6 +83,10 @@ def test_resize_keyint_resume_and_failures(src, tmp_path, capsys):
     assert failed[str(root / 'b' / 'missing.mp4')] == 'missing file'
     assert failed[str(root / 'b' / 'text.avi')].startswith('cannot open')
     assert not [n for n in os.listdir(dst / 'b') if n.startswith('.tmp_')]
+    umask = os.umask(0)
+    os.umask(umask)
+    for made in (wide, dst / 'list.txt', dst / 'resize_report.tsv'):
+        assert os.stat(made).st_mode & 0o777 == 0o666 & ~umask  # not private
     assert (dst / 'list.txt').read_text() == \
         'a/wide.mp4 0\nb/square.mp4 1\n'
     report = (dst / 'resize_report.tsv').read_text().splitlines()

@@ -103,6 +103,14 @@ def output_path(dst: str, rel: str) -> str:
     return osp.join(dst, osp.splitext(rel)[0] + '.mp4')
 
 
+def _file_mode() -> int:
+    """``0o666`` less the umask: what ``open()`` would give (``mkstemp``
+    makes files private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _atomic_write_text(path: str, text: str) -> None:
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -112,6 +120,7 @@ def _atomic_write_text(path: str, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if osp.exists(tmp):
@@ -196,6 +205,7 @@ def resize_one(src: str, out: str, short: int, keyint: int, crf: int,
                     sink.mux(packet)
         with open(tmp, 'rb+') as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, out)
         return ('done', f'{sw}x{sh}->{w}x{h}, {frames} frames, keyint '
                 f'{keyint}{detail_tail}', size, osp.getsize(out))
