@@ -18,6 +18,7 @@ from ..layers.temporal_experts import (merge_coefficients, routing_probs,
                                        tau_candidates)
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
+from .input_check import check_frame_features
 
 ClassNames = Union[str, Sequence[str]]
 
@@ -362,15 +363,34 @@ class MoTEHead(BaseHead):
             eval mode: merged experts with TFM, raw cosines over the test
             vocabulary (scaled if ``test_scale_logits``).
         """
+        check_frame_features(x, self.in_channels)
         if self.training:
             experts, _ = self.draw_routing()
             h = self.temporal(x, experts=experts)
             return self.logit_scale.exp() * self._cosine(
                 self._pool(x, h).mean(dim=1), self.train_table())
         table, same_vocab = self.eval_table()
+        return self.score_table(x, table, modulate=not same_vocab)
+
+    def score_table(self, x: Tensor, table: Tensor,
+                    modulate: bool = True) -> Tensor:
+        """Eval-mode scores of frame embeddings against a class table.
+
+        The test path of :meth:`forward` with the table given, for export
+        (the class table as a graph input or constant).
+
+        Args:
+            x (Tensor): ``[N, T, D]`` frame embeddings.
+            table (Tensor): ``[C, D]`` test class table.
+            modulate (bool): Apply TFM (if configured); ``False`` when
+                ``table`` is the training table (``rho = 1``).
+
+        Returns:
+            Tensor: ``[N, C]`` cosines (scaled if ``test_scale_logits``).
+        """
         h = self.temporal(x)
         rho = None
-        if not same_vocab and self.tfm is not None:
+        if modulate and self.tfm is not None:
             rho = temporal_modulation(x, table, self.train_table(),
                                       **self.tfm)
         scores = self._cosine(self._pool(x, h, rho).mean(dim=1), table)

@@ -1,0 +1,116 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Export a MoTE model's test path to ONNX and check it with onnxruntime.
+
+    python tools/deployment/export_onnx.py configs/mote/k400_deploy.py \
+        work_dirs/k400/mote_merged.pth mote_k400.onnx
+    # zero-shot vocabulary as a constant, or the class table as an input
+    python tools/deployment/export_onnx.py CONFIG CKPT ucf.onnx \
+        --labels-file data/ucf101/ucf101_class_names.txt
+    python tools/deployment/export_onnx.py CONFIG CKPT any.onnx --table-input
+
+Input ``video``: ``[views, 3, T, H, W]`` RGB pixels in [0, 255] (the
+graph normalises); output ``scores``: ``[views, C]`` cosines. The weights
+are those ``tools/test.py`` scores: blended with the original CLIP when the
+config's ``model.test_cfg.clip_blend_alpha`` says so and the checkpoint is
+not blended yet. The check prints the max abs difference to PyTorch on a
+random input and fails above ``--atol``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import tempfile
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+
+import mote_mmaction  # noqa: E402,F401
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import load_checkpoint  # noqa: E402
+from mmaction.registry import MODELS  # noqa: E402
+from mmaction.utils import register_all_modules  # noqa: E402
+
+from mote_mmaction.engine.hooks.clip_blend_hook import \
+    BLEND_META_KEY  # noqa: E402
+from mote_mmaction.models.onnx_export import (check_onnx,  # noqa: E402
+                                              export_onnx)
+from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('out', help='output .onnx file')
+    vocab = parser.add_mutually_exclusive_group()
+    vocab.add_argument('--labels', help='comma-separated class names')
+    vocab.add_argument('--labels-file', help='class-name file (txt or csv)')
+    vocab.add_argument('--table-input', action='store_true',
+                       help='class table [C, D] as the second graph input')
+    parser.add_argument('--num-frames', type=int,
+                        help='frames per view (default: the test pipeline)')
+    parser.add_argument('--size', type=int, default=None,
+                        help='crop size (default: the backbone image size)')
+    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--atol', type=float, default=1e-4)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def test_frames(cfg) -> int:
+    for step in cfg.test_dataloader.dataset.pipeline:
+        if 'clip_len' in step:
+            return int(step['clip_len'])
+    raise KeyError('no clip_len in the test pipeline: pass --num-frames')
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        sys.exit(f'checkpoint not found: {args.checkpoint}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    register_all_modules()
+    model = MODELS.build(cfg.model).eval()
+    ckpt = load_checkpoint(model, args.checkpoint, map_location='cpu')
+    meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
+    alpha = (model.test_cfg or {}).get('clip_blend_alpha')
+    clip = getattr(model.backbone, 'pretrained', None)
+    if alpha is not None and clip and meta.get(BLEND_META_KEY) is None:
+        model.blend_with_clip(float(alpha), clip)
+    if args.labels:
+        model.set_vocabulary([s for s in args.labels.split(',') if s.strip()])
+    elif args.labels_file:
+        model.set_vocabulary(load_class_names(args.labels_file))
+
+    frames = args.num_frames or test_frames(cfg)
+    size = args.size or model.backbone.visual.image_size[0]
+    shape = (2, 3, frames, size, size)
+    out_dir = osp.dirname(osp.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    # written next to the target, renamed when complete
+    fd, tmp = tempfile.mkstemp(suffix='.onnx', dir=out_dir)
+    os.close(fd)
+    try:
+        module = export_onnx(model, tmp, shape, args.table_input, args.opset)
+        video = torch.rand(3, *shape[1:]) * 255
+        table = module.table.clone() if args.table_input else None
+        diff = check_onnx(module, tmp, video, table)
+        print(f'onnxruntime vs PyTorch: max abs diff {diff:.2e} '
+              f'(atol {args.atol:g})')
+        if diff > args.atol:
+            sys.exit(f'ONNX scores differ from PyTorch by {diff:.2e}; '
+                     f'{args.out} not written')
+        os.replace(tmp, args.out)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    classes = module.table.shape[0]
+    print(f'exported {args.out}: video [views, 3, {frames}, {size}, {size}]'
+          f' -> scores [views, {"C" if args.table_input else classes}]')
+
+
+if __name__ == '__main__':
+    main()
