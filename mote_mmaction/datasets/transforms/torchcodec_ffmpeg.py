@@ -10,8 +10,8 @@ be pointed at them. This module makes a folder of symbolic links with the
 plain names (plus the mangled ones, which the libraries load each other
 by, relative to the folder) for ``LD_LIBRARY_PATH``::
 
-    export LD_LIBRARY_PATH=$(python -m \
-        mote_mmaction.datasets.transforms.torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    FFMPEG=$(python -m mote_mmaction.datasets.transforms.torchcodec_ffmpeg)
+    export LD_LIBRARY_PATH=$FFMPEG${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 The links point at PyAV's own files, so PyAV and torchcodec share one
 FFmpeg in a process. Everything comes from PyPI (``av`` and
