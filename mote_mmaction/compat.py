@@ -43,7 +43,7 @@ def patch_missing_drn() -> bool:
     pkg.__path__ = []
     mod = types.ModuleType(_DRN + '.drn')
 
-    class DRN:  # never registered: the wheel has no implementation
+    class DRN:  # the wheel has no implementation
 
         def __init__(self, *args, **kwargs):
             raise ImportError('DRN is not shipped in this mmaction2 wheel '
@@ -55,6 +55,87 @@ def patch_missing_drn() -> bool:
     pkg.DRN = DRN
     sys.modules[_DRN] = pkg
     sys.modules[_DRN + '.drn'] = mod
+    # Registered, so dict(type='DRN') in a config gives the error above
+    # rather than a bare "not in the registry" KeyError.
+    from mmaction.registry import MODELS
+    MODELS.register_module(name='DRN', module=DRN, force=True)
+    return True
+
+
+class _NumpyWithInf(types.ModuleType):
+    """``numpy`` plus the ``Inf`` alias that NumPy 2 removed."""
+
+    Inf = float('inf')
+
+    def __getattr__(self, name: str):
+        import numpy
+        return getattr(numpy, name)
+
+
+def patch_numpy2_inf() -> bool:
+    """Give two mmaction2 1.2.0 modules ``np.Inf`` back on NumPy 2.
+
+    ``mmaction/utils/misc.py`` (``frame_extract``) and
+    ``mmaction/datasets/transforms/pose_transforms.py`` (``PoseCompact``
+    and friends) use ``np.Inf``, removed in NumPy 2.0 (NEP 52;
+    ``AttributeError`` there). Only these modules see the alias: their
+    ``np`` global becomes a view of numpy with ``Inf``; numpy itself is
+    untouched.
+    """
+    import numpy
+    if hasattr(numpy, 'Inf'):
+        return False  # NumPy 1
+    import importlib
+    changed = False
+    for name in ('mmaction.utils.misc',
+                 'mmaction.datasets.transforms.pose_transforms'):
+        module = importlib.import_module(name)
+        if getattr(module, 'np', None) is numpy and \
+                _source_mentions(module, 'np.Inf'):  # else fixed upstream
+            module.np = _NumpyWithInf('numpy')
+            changed = True
+    return changed
+
+
+def _source_mentions(module, text: str) -> bool:
+    path = getattr(module, '__file__', None)
+    if not path or not osp.isfile(path):
+        return False
+    with open(path, encoding='utf-8') as f:
+        return text in f.read()
+
+
+def patch_color_jitter_hue() -> bool:
+    """Make mmaction2's ``ColorJitter`` hue shift work on NumPy 2.
+
+    ``ColorJitter.adjust_hue`` adds a negative Python int to a uint8 hue
+    channel; NumPy 1 promoted that to int16, NumPy 2 (NEP 50) raises
+    ``OverflowError`` whenever the drawn hue factor is negative, about half
+    of the clips. The replacement computes negative shifts in int16 as
+    NumPy 1 did (positive ones stay uint8, wrapping at 256 as there), so the
+    frames are those of NumPy 1. A no-op where the original works.
+    """
+    import numpy as np
+    from mmaction.datasets.transforms.processing import ColorJitter
+    probe = np.full((1, 1, 3), 128, dtype=np.float32)
+    try:
+        ColorJitter.adjust_hue(probe, -0.1)
+        return False
+    except OverflowError:
+        pass
+    import cv2
+
+    def adjust_hue(img, factor):
+        img = np.clip(img, 0, 255).astype(np.uint8)
+        hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+        offset = int(factor * 255)
+        hue = hsv[..., 0]
+        if offset < 0:  # NumPy 1 promoted only then (value-based casting)
+            hue = hue.astype(np.int16)
+        hsv[..., 0] = (hue + offset) % 180
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+
+    ColorJitter.adjust_hue = staticmethod(adjust_hue)
     return True
 
 
@@ -267,6 +348,8 @@ def apply_all() -> Dict[str, bool]:
     # and the drn stub must exist before anything imports mmaction.models.
     APPLIED['torchvision_ops'] = ensure_torchvision_importable()
     APPLIED['mmaction_drn'] = patch_missing_drn()
+    APPLIED['numpy2_inf'] = patch_numpy2_inf()
+    APPLIED['numpy2_color_jitter_hue'] = patch_color_jitter_hue()
     APPLIED['mmengine_weights_only'] = patch_mmengine_checkpoint_loading()
     APPLIED['mmengine_atomic_checkpoints'] = \
         patch_mmengine_atomic_checkpoints()
