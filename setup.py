@@ -91,5 +91,6 @@ if __name__ == '__main__':
             'tests': read_requirements('tests.txt'),
             'mim': read_requirements('mminstall.txt'),
             'decoders': read_requirements('decoders.txt'),
+            'plot': read_requirements('plot.txt'),
         },
         zip_safe=False)
