@@ -1,0 +1,71 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""tools/analysis/blend_sweep.py: close-set and zero-shot accuracy over
+the CLIP blend alpha, JSON and PNG."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import open_clip
+import torch
+from mmaction.registry import MODELS
+from mmengine.config import Config
+
+from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_blend_sweep(motion_dataset, tmp_path):
+    torch.manual_seed(1)
+    clip = open_clip.CLIP(**tiny_clip_arch())
+    clip_file = str(tmp_path / 'tiny_clip.pth')
+    torch.save(clip.state_dict(), clip_file)
+
+    def cfg(classes, ann):
+        return Config(dict(
+            default_scope='mmaction',
+            custom_imports=dict(imports=['mote_mmaction']),
+            model=dict(tiny_mote_model_cfg(motion_dataset.classes,
+                                           pretrained=clip_file),
+                       test_cfg=dict(clip_blend_alpha=0.99)),
+            test_dataloader=dict(
+                batch_size=4, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(type='MoTEVideoDataset', ann_file=ann,
+                             class_names=classes,
+                             data_prefix=motion_dataset.data_prefix,
+                             test_mode=True, pipeline=tiny_video_pipeline())),
+            test_evaluator=dict(type='AccMetric'),
+            test_cfg=dict(type='TestLoop'),
+            custom_hooks=[dict(type='MoTEVocabularyHook'),
+                          dict(type='MoTECLIPBlendHook')],
+            log_level='WARNING'))
+
+    closeset = str(tmp_path / 'closeset.py')
+    cfg(motion_dataset.class_file, motion_dataset.val_ann).dump(closeset)
+    # "zero-shot": the same clips, scored against a 2-class vocabulary
+    sub = tmp_path / 'sub.txt'
+    sub.write_text(''.join(ln for ln in open(motion_dataset.val_ann)
+                           if ln.split()[-1] in '01'))
+    zeroshot = str(tmp_path / 'zeroshot_toy.py')
+    cfg(motion_dataset.classes[:2], str(sub)).dump(zeroshot)
+    model = MODELS.build(Config.fromfile(closeset).model)
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+
+    out = tmp_path / 'sweep'
+    res = subprocess.run(
+        [sys.executable, 'tools/analysis/blend_sweep.py', ckpt, '--alphas',
+         '1.0', '0.0', '--config', closeset, '--zeroshot-configs', zeroshot,
+         '--splits', '1', '--out-dir', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = json.loads((out / 'blend_sweep.json').read_text())
+    assert [r['alpha'] for r in rows] == [1.0, 0.0]
+    for r in rows:
+        # 4 classes x 3 clips close-set, 2 x 3 zero-shot: exact steps
+        assert round(r['closeset_top1'] * 12 / 100, 6).is_integer()
+        assert round(r['hmzs'] * 6 / 100, 6).is_integer()
+    assert (out / 'blend_sweep.png').read_bytes()[:4] == b'\x89PNG'
