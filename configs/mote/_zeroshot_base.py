@@ -4,9 +4,12 @@
 _base_ = ['./k400.py']
 
 zeroshot_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(
+        type='MoTEVideoInit',
+        backend={{_base_.video_backend}},
+        io_backend='disk'),
     dict(type='MoTETestSample', clip_len={{_base_.num_frames}}, num_clips=3),
-    dict(type='DecordDecode'),
+    dict(type='MoTEVideoDecode'),
     dict(type='MoTETestResize', short_side=224),
     dict(type='MoTETestCrop', crop_size=224, num_crops=1),
     dict(type='FormatShape', input_format='NCTHW'),

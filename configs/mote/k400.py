@@ -9,6 +9,9 @@ _base_ = [
 clip_arch = 'ViT-B-16'
 clip_pretrained = 'data/clip/ViT-B-16.pt'
 num_frames = 8
+# Video decoder: 'decord' (MMAction2's), 'torchcodec' or 'pyav'
+# (docs/data_pipeline.md). MoTEVideoDecode decodes each sampled frame once.
+video_backend = 'decord'
 
 data_root = 'data/kinetics400'
 class_names = f'{data_root}/kinetics400_class_names.txt'
@@ -49,9 +52,9 @@ model = dict(
         format_shape='NCTHW'))
 
 train_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(type='MoTEVideoInit', backend=video_backend, io_backend='disk'),
     dict(type='UniformSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='MoTEVideoDecode'),
     dict(type='Resize', scale=(-1, 256), interpolation='bicubic'),
     dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
@@ -65,9 +68,9 @@ train_pipeline = [
 # offsets. MMAction2's own views: UniformSample(test_mode=True),
 # Resize(scale=(-1, 224)), CenterCrop / ThreeCrop.
 val_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(type='MoTEVideoInit', backend=video_backend, io_backend='disk'),
     dict(type='MoTETestSample', clip_len=num_frames, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='MoTEVideoDecode'),
     dict(type='MoTETestResize', short_side=224),
     dict(type='MoTETestCrop', crop_size=224, num_crops=1),
     dict(type='FormatShape', input_format='NCTHW'),
@@ -75,19 +78,23 @@ val_pipeline = [
 ]
 # 4 clips x 3 crops = 12 views per video.
 test_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
+    dict(type='MoTEVideoInit', backend=video_backend, io_backend='disk'),
     dict(type='MoTETestSample', clip_len=num_frames, num_clips=4),
-    dict(type='DecordDecode'),
+    dict(type='MoTEVideoDecode'),
     dict(type='MoTETestResize', short_side=224),
     dict(type='MoTETestCrop', crop_size=224, num_crops=3),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
 
+# Decoding bounds the loader (docs/benchmark.md: ~13 train clips/s per
+# worker on 256p clips): every core but two per GPU decodes.
 train_dataloader = dict(
     batch_size=24,
-    num_workers=8,
+    num_workers=14,
     persistent_workers=True,
+    pin_memory=True,
+    prefetch_factor=4,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -97,8 +104,10 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=24,
-    num_workers=8,
+    num_workers=14,
     persistent_workers=True,
+    pin_memory=True,
+    prefetch_factor=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -109,8 +118,10 @@ val_dataloader = dict(
         test_mode=True))
 test_dataloader = dict(
     batch_size=2,
-    num_workers=8,
+    num_workers=14,
     persistent_workers=True,
+    pin_memory=True,
+    prefetch_factor=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -134,3 +145,8 @@ custom_hooks = [
 # Every expert is in the graph each step (weight-merging pass), so DDP
 # needs no unused-parameter search.
 find_unused_parameters = False
+# The class table is a constant buffer: no per-step broadcast.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False)

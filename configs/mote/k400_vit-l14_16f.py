@@ -7,9 +7,12 @@ _base_ = ['./k400_vit-l14.py']
 train_dataloader = dict(
     batch_size=9,
     dataset=dict(pipeline=[
-        dict(type='DecordInit', io_backend='disk'),
+        dict(
+            type='MoTEVideoInit',
+            backend={{_base_.video_backend}},
+            io_backend='disk'),
         dict(type='UniformSample', clip_len=16, num_clips=1),
-        dict(type='DecordDecode'),
+        dict(type='MoTEVideoDecode'),
         dict(type='Resize', scale=(-1, 256), interpolation='bicubic'),
         dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
         dict(type='Resize', scale=(224, 224), keep_ratio=False),
@@ -21,9 +24,12 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=9,
     dataset=dict(pipeline=[
-        dict(type='DecordInit', io_backend='disk'),
+        dict(
+            type='MoTEVideoInit',
+            backend={{_base_.video_backend}},
+            io_backend='disk'),
         dict(type='MoTETestSample', clip_len=16, num_clips=1),
-        dict(type='DecordDecode'),
+        dict(type='MoTEVideoDecode'),
         dict(type='MoTETestResize', short_side=224),
         dict(type='MoTETestCrop', crop_size=224, num_crops=1),
         dict(type='FormatShape', input_format='NCTHW'),
@@ -31,9 +37,12 @@ val_dataloader = dict(
     ]))
 test_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='DecordInit', io_backend='disk'),
+        dict(
+            type='MoTEVideoInit',
+            backend={{_base_.video_backend}},
+            io_backend='disk'),
         dict(type='MoTETestSample', clip_len=16, num_clips=4),
-        dict(type='DecordDecode'),
+        dict(type='MoTEVideoDecode'),
         dict(type='MoTETestResize', short_side=224),
         dict(type='MoTETestCrop', crop_size=224, num_crops=3),
         dict(type='FormatShape', input_format='NCTHW'),

@@ -51,7 +51,7 @@ class MoTEScoresModule(nn.Module):
             the views, as ``average_clips='prob'``).
         """
         video = (video - self.mean) / self.std
-        frames = self.backbone(video)
+        frames = self.head.frame_features(self.backbone(video))
         table = self.table if table is None else table
         return self.head.score_table(frames, table,
                                      modulate=not self.same_vocab)

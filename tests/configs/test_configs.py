@@ -45,10 +45,15 @@ def test_all_configs_are_listed():
     p for p in CONFIGS if 'demo' not in p], ids=osp.basename)
 def test_val_and_test_views_are_the_authors(path):
     cfg = Config.fromfile(path)
-    want_clips = dict(val_dataloader=1, test_dataloader=3 if 'zeroshot'
-                      in path else 4)
-    want_crops = dict(val_dataloader=1, test_dataloader=1 if 'zeroshot'
-                      in path else 3)
+    name = osp.basename(path)
+    if name.startswith(('fewshot', 'base2novel')):
+        test_views = (1, 1)  # one view, as the few-shot protocol
+    elif name.startswith('zeroshot'):
+        test_views = (3, 1)
+    else:
+        test_views = (4, 3)
+    want_clips = dict(val_dataloader=1, test_dataloader=test_views[0])
+    want_crops = dict(val_dataloader=1, test_dataloader=test_views[1])
     for key in ('val_dataloader', 'test_dataloader'):
         steps = {t.type: t for t in cfg[key].dataset.pipeline}
         assert steps['MoTETestSample'].num_clips == want_clips[key], key
@@ -58,6 +63,8 @@ def test_val_and_test_views_are_the_authors(path):
         assert steps['MoTETestCrop'].num_crops == want_crops[key], key
         assert not {'UniformSample', 'Resize', 'ThreeCrop',
                     'CenterCrop'} & set(steps), key
+    if cfg.model.backbone.type != 'CLIPViT':
+        return  # no CLIP visual weights to blend with
     # the authors' test-time blend with the original CLIP, on by default
     assert cfg.model.test_cfg.clip_blend_alpha == 0.99
     assert 'MoTECLIPBlendHook' in [h.type for h in cfg.custom_hooks]
@@ -88,12 +95,17 @@ def test_config_builds(path, fake_data):
     with torch.device('meta'):  # shapes only: no weights, no CLIP file
         model = MODELS.build(cfg.model)
     assert model.cls_head.num_experts == (1 if 'deploy' in path else 4)
-    assert model.backbone.embed_dim == head.in_channels
+    if head.get('feature_adapter'):  # a stock backbone
+        assert head.feature_adapter.out_channels == head.in_channels
+    else:
+        assert model.backbone.embed_dim == head.in_channels
 
     for key, views in (('train_dataloader', 1), ('val_dataloader', 1),
                        ('test_dataloader', None)):
         ds_cfg = cfg[key].dataset.copy()
-        ds_cfg.update(ann_file=fake_data['ann'],
+        # a dataset wrapper (few-shot repeat) holds the video dataset
+        inner = ds_cfg.dataset if 'dataset' in ds_cfg else ds_cfg
+        inner.update(ann_file=fake_data['ann'],
                       data_prefix=dict(video=fake_data['root']),
                       class_names=fake_data['names'] if 'demo' not in path
                       else [f'c{i}' for i in range(5)],
@@ -108,6 +120,8 @@ def test_config_builds(path, fake_data):
             assert v == views
         elif 'zeroshot' in path:
             assert v == 3  # 3 clips x 1 centre crop
+        elif osp.basename(path).startswith(('fewshot', 'base2novel')):
+            assert v == 1  # one view
         elif 'demo' in path:
             assert v == 6
         else:

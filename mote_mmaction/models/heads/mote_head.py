@@ -87,6 +87,11 @@ class MoTEHead(BaseHead):
             ``exp(logit_scale)`` before view fusion. Defaults to False (MoTE
             applies the softmax to raw cosines).
         average_clips (str): View fusion. Defaults to ``'prob'``.
+        feature_adapter (dict, optional): Config of a module that turns a
+            stock backbone's features into ``[N, T, in_channels]`` frame
+            embeddings, e.g. ``dict(type='MoTEFeatureAdapter',
+            in_channels=432, out_channels=512)`` for X3D. Defaults to None
+            (CLIP frame embeddings).
     """
 
     def __init__(self,
@@ -117,6 +122,7 @@ class MoTEHead(BaseHead):
                  logit_scale_init: Optional[float] = None,
                  test_scale_logits: bool = False,
                  average_clips: str = 'prob',
+                 feature_adapter: Optional[ConfigType] = None,
                  **kwargs) -> None:
         super().__init__(num_classes, in_channels, loss_cls=loss_cls,
                          average_clips=average_clips, **kwargs)
@@ -150,6 +156,8 @@ class MoTEHead(BaseHead):
         self.temporal = MoTETemporalTransformer(
             in_channels, num_layers, num_heads, num_experts, max_frames,
             eval_coeffs=eval_merge_coeffs)
+        self.feature_adapter = None if feature_adapter is None else \
+            MODELS.build(feature_adapter)
         self.loss_wmr = MODELS.build(loss_wmr)
         self.loss_mse = None if loss_mse is None else MODELS.build(loss_mse)
 
@@ -363,7 +371,7 @@ class MoTEHead(BaseHead):
             eval mode: merged experts with TFM, raw cosines over the test
             vocabulary (scaled if ``test_scale_logits``).
         """
-        check_frame_features(x, self.in_channels)
+        x = self.frame_features(x)
         if self.training:
             experts, _ = self.draw_routing()
             h = self.temporal(x, experts=experts)
@@ -371,6 +379,14 @@ class MoTEHead(BaseHead):
                 self._pool(x, h).mean(dim=1), self.train_table())
         table, same_vocab = self.eval_table()
         return self.score_table(x, table, modulate=not same_vocab)
+
+    def frame_features(self, x: Tensor) -> Tensor:
+        """The backbone's output as checked frame embeddings ``[N, T, D]``
+        (through ``feature_adapter`` if one is configured)."""
+        if self.feature_adapter is not None:
+            x = self.feature_adapter(x)
+        check_frame_features(x, self.in_channels)
+        return x
 
     def score_table(self, x: Tensor, table: Tensor,
                     modulate: bool = True) -> Tensor:
@@ -424,13 +440,14 @@ class MoTEHead(BaseHead):
         """Expert-path CE, merged-path CE and merged-path MSE.
 
         Args:
-            feats (Tensor): Frame embeddings ``[B, T, D]``.
+            feats (Tensor): Frame embeddings ``[B, T, D]`` (or what
+                ``feature_adapter`` takes).
             data_samples (list[ActionDataSample]): With ``gt_label``.
 
         Returns:
             dict: ``loss_cls``, ``loss_wmr``, ``loss_mse`` and ``top{k}_acc``.
         """
-        x = feats
+        x = self.frame_features(feats)
         experts, tau_idx = self.draw_routing()
         table = self.train_table()
         scale = self.logit_scale.exp()
