@@ -1,6 +1,7 @@
 # Base-to-novel Something-Something v2: 87 base / 87 novel classes
 # (first and second half in label order; --base-classes for a peer's split),
-# 16 shots per base class; seeds 1-3 pick the draw (train `split`). 2 epochs, no flip.
+# 16 shots per base class; seeds 1-3 pick the draw (train `split`).
+# 2 epochs, no flip.
 #   python tools/data/protocols/make_base2novel_split.py \
 #       data/sthv2/sthv2_train_list_videos.txt \
 #       data/sthv2/sthv2_val_list_videos.txt \
