@@ -100,7 +100,8 @@ def check_fits(model: nn.Module,
         f'{PARTIAL_CFG_KEY} = True in the config or {PARTIAL_ENV}=1.')
 
 
-_LAYER_KEY = re.compile(r'^(?P<stem>.*resblocks)\.(?P<layer>\d+)\.(?P<rest>.+)$')
+_LAYER_KEY = re.compile(
+    r'^(?P<stem>.*resblocks)\.(?P<layer>\d+)\.(?P<rest>.+)$')
 _EXPERT_REST = re.compile(r'^mlp\.fc_(?:up|dn)\.(?P<e>\d+)\.(?:weight|bias)$')
 
 
