@@ -88,13 +88,14 @@ test_pipeline = [
 ]
 
 # Decoding bounds the loader (docs/benchmark.md: ~13 train clips/s per
-# worker on 256p clips): every core but two per GPU decodes.
+# worker on 256p clips): every core but two per GPU decodes. torch's
+# default prefetch (2 batches per worker) is kept: a prefetch_factor here
+# would break `--cfg-options train_dataloader.num_workers=0`.
 train_dataloader = dict(
     batch_size=24,
     num_workers=14,
     persistent_workers=True,
     pin_memory=True,
-    prefetch_factor=4,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -107,7 +108,6 @@ val_dataloader = dict(
     num_workers=14,
     persistent_workers=True,
     pin_memory=True,
-    prefetch_factor=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -121,7 +121,6 @@ test_dataloader = dict(
     num_workers=14,
     persistent_workers=True,
     pin_memory=True,
-    prefetch_factor=2,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='MoTEVideoDataset',
@@ -138,6 +137,7 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEScoreCheckHook'),
     dict(type='MoTEClassCheckHook'),
     dict(type='MoTEMergedExportHook'),
     dict(type='MoTECLIPBlendHook'),
