@@ -340,12 +340,31 @@ def patch_mmengine_complete_loading() -> bool:
     return True
 
 
+def silence_mmcv_lite_warning() -> bool:
+    """Hide mmcv's "install mmcv rather than mmcv-lite" import warning.
+
+    ``mmcv.cnn.bricks.transformer`` warns on import when the compiled
+    ``mmcv.ops`` are missing, i.e. always with mmcv-lite, which this
+    plugin installs on purpose (it needs no compiled op). Only that one
+    message is filtered; a model that does need the op still fails loudly
+    when it is built.
+    """
+    if importlib.util.find_spec('mmcv') is None:
+        return False
+    import warnings
+    warnings.filterwarnings(
+        'ignore', message=r'Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning, module=r'mmcv\.cnn\.bricks\.transformer')
+    return True
+
+
 def apply_all() -> Dict[str, bool]:
     """Apply every patch once; returns which ones changed something."""
     if APPLIED:
         return APPLIED
     # Order matters: torchvision must import before mmengine collects env,
     # and the drn stub must exist before anything imports mmaction.models.
+    APPLIED['mmcv_lite_warning'] = silence_mmcv_lite_warning()
     APPLIED['torchvision_ops'] = ensure_torchvision_importable()
     APPLIED['mmaction_drn'] = patch_missing_drn()
     APPLIED['numpy2_inf'] = patch_numpy2_inf()

@@ -1,22 +1,27 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""The embedded default: MoTE end to end on generated clips, on the CPU.
+"""The embedded default: MoTE's point in miniature, on the CPU.
 
     python tools/run_embedded_default.py
 
-1. writes small real videos whose classes are defined by motion (5 seen
-   motions for training/validation, 3 held-out motions for zero-shot);
-2. trains the tiny MoTE of ``configs/mote/demo_tiny_motion.py`` (experts,
-   weight-merging regularisation, validation with a zero-shot hook);
-3. exports the merged single-FFN model (``MoTEMergedExportHook``);
-4. tests it close-set (2 clips x 3 crops) and zero-shot on the held-out
-   motions (their own names, TFM on);
-5. prints a summary and writes it to ``<work-dir>/summary.json``.
+1. generates the clips and pre-trains a tiny CLIP on captioned frames
+   (``mote_mmaction.utils.motion_demo``, cached under ``--data-root``);
+2. tests (a) the tiny CLIP itself, frame embeddings mean-pooled, no
+   fine-tuning;
+3. fine-tunes and tests (b) a plain temporal transformer (one FFN per
+   layer, no weight-merging regularisation, no TFM);
+4. fine-tunes (c) MoTE (``configs/mote/demo_tiny_motion.py``: 4 experts,
+   WMR, MSE), merges its experts into one FFN and tests the merged model
+   with TFM;
+5. prints close-set top-1 (fine-tuning classes, new clips), zero-shot
+   top-1 (held-out classes, named only) and their harmonic mean for the
+   three, and writes them to ``<work-dir>/summary.json``.
 
-The tiny CLIP has random weights, so its text tower knows no language:
-zero-shot accuracy near chance is the expected, honest result here. With
-real CLIP weights the same code runs the paper's protocol.
+Every test uses the config's test views (2 clips x 3 crops). MMEngine's
+logs go to ``<work-dir>`` only; the console shows one line per phase.
 """
 import argparse
+import contextlib
+import copy
 import json
 import os
 import os.path as osp
@@ -27,28 +32,72 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import mote_mmaction  # noqa: E402,F401
+import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mote_mmaction.utils.synthetic_videos import (  # noqa: E402
-    MOTION_CLASSES, generate_motion_dataset)
+from mote_mmaction.evaluation.zeroshot_report import \
+    harmonic_mean  # noqa: E402
+from mote_mmaction.models.text.text_encoder import \
+    MOTE_TEMPLATES  # noqa: E402
+from mote_mmaction.utils.motion_demo import (  # noqa: E402
+    DEFAULTS, HELD_OUT_CLASSES, SEEN_CLASSES, make_clips, make_tiny_clip)
 
 CONFIG = osp.join(REPO, 'configs', 'mote', 'demo_tiny_motion.py')
 CONFIG_ROOT = 'data/motion_demo'
-HELD_OUT = 3
+ROWS = (('clip', '(a) tiny CLIP, mean pooling, no fine-tuning'),
+        ('plain', '(b) plain temporal transformer, fine-tuned'),
+        ('mote', '(c) MoTE, experts merged, TFM'))
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/embedded_default')
     parser.add_argument('--data-root', default=CONFIG_ROOT)
     parser.add_argument('--epochs', type=int, default=None,
-                        help='override the config (default: its 40)')
-    parser.add_argument('--train-videos', type=int, default=40,
-                        help='training videos per seen motion')
-    parser.add_argument('--test-videos', type=int, default=8,
-                        help='val/zero-shot videos per motion')
-    return parser.parse_args()
+                        help='fine-tuning epochs (default: the config\'s)')
+    parser.add_argument('--train-videos', type=int,
+                        default=DEFAULTS['train_videos'],
+                        help='training clips per fine-tuning class')
+    parser.add_argument('--test-videos', type=int,
+                        default=DEFAULTS['test_videos'],
+                        help='test clips per class')
+    parser.add_argument('--pretrain-steps', type=int,
+                        default=DEFAULTS['pretrain_steps'])
+    parser.add_argument('--only', nargs='+', choices=[r[0] for r in ROWS],
+                        default=[r[0] for r in ROWS],
+                        help='rows of the table to compute')
+    parser.add_argument('--force', action='store_true',
+                        help='regenerate the data and the tiny CLIP')
+    return parser.parse_args(argv)
+
+
+class Progress:
+    """One console line per phase, with the time since the start."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.cpu0 = time.process_time()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def cpu_seconds(self) -> float:
+        """CPU time of this process and its finished dataloader workers."""
+        import resource
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() - self.cpu0 + kids.ru_utime + \
+            kids.ru_stime
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        t0 = self.elapsed()
+        print(f'[{t0:6.1f} s] {name} ...', end='', flush=True)
+        note = {}
+        yield note
+        extra = f' {note["text"]}' if 'text' in note else ''
+        print(f' {self.elapsed() - t0:.1f} s{extra}', flush=True)
 
 
 def reroot(node, old: str, new: str):
@@ -64,93 +113,206 @@ def reroot(node, old: str, new: str):
     return node
 
 
-def make_data(root: str, train_videos: int, test_videos: int) -> dict:
-    seen = list(MOTION_CLASSES[:-HELD_OUT])[:5]
-    held_out = list(MOTION_CLASSES[-HELD_OUT:])
-    generate_motion_dataset(root, seen, train_videos, 'train', seed=0)
-    generate_motion_dataset(root, seen, test_videos, 'val', seed=1)
-    generate_motion_dataset(root, held_out, test_videos, 'zeroshot', seed=2)
-    return dict(seen=seen, held_out=held_out)
-
-
-def build_cfg(args, work_dir: str) -> Config:
+def load_cfg(args) -> Config:
     cfg = Config.fromfile(CONFIG)
     if args.data_root != CONFIG_ROOT:
         cfg = Config(reroot(cfg.to_dict(), CONFIG_ROOT, args.data_root))
-    cfg.work_dir = work_dir
     cfg.launcher = 'none'
     if args.epochs is not None:
-        e = args.epochs
-        cfg.train_cfg.max_epochs = e
-        cfg.train_cfg.val_begin = 1
-        cfg.train_cfg.val_interval = e
-        cosine = cfg.param_scheduler[-1]
-        if e < 2:  # too short for a warm-up epoch
-            cfg.param_scheduler = [cosine]
-            cosine.update(begin=0, end=e, T_max=e)
-        else:
-            cosine.update(end=e, T_max=e - 1)
-        cfg.default_hooks.checkpoint.interval = e
+        set_epochs(cfg, args.epochs)
     return cfg
 
 
-def test_deploy(work_dir: str, dataloader: dict, name: str) -> dict:
-    """Test the exported merged model with the deploy config."""
-    cfg = Config.fromfile(osp.join(work_dir, 'deploy_config.py'))
-    cfg.work_dir = osp.join(work_dir, name)
-    cfg.test_dataloader = dataloader
+def set_epochs(cfg: Config, epochs: int) -> None:
+    """Shorten or lengthen the schedule, keeping its shape."""
+    cfg.train_cfg.max_epochs = epochs
+    cfg.train_cfg.val_begin = epochs
+    cfg.train_cfg.val_interval = epochs
+    warmup, cosine = cfg.param_scheduler
+    if epochs < 2:  # too short for a warm-up epoch
+        cfg.param_scheduler = [cosine]
+        cosine.update(begin=0, end=epochs, T_max=epochs)
+    else:
+        cosine.update(end=epochs, T_max=epochs - warmup.end)
+    cfg.default_hooks.checkpoint.interval = epochs
+
+
+def quiet(log):
+    """Send MMEngine's console output (banner, config, tables) to ``log``,
+    an open file that stays open for the run (loggers keep the stream)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(log))
+    stack.enter_context(contextlib.redirect_stderr(log))
+    return stack
+
+
+def plain_cfg(cfg: Config) -> Config:
+    """(b): one FFN per layer, cross-entropy only, no TFM, no export."""
+    cfg = copy.deepcopy(cfg)
+    head = cfg.model.cls_head
+    head.update(num_experts=1, loss_mse=None, tfm=None,
+                loss_wmr=dict(type='CrossEntropyLoss', loss_weight=0.0))
+    cfg.custom_hooks = [h for h in cfg.custom_hooks
+                        if h['type'] != 'MoTEMergedExportHook']
+    return cfg
+
+
+def clip_checkpoint(cfg: Config, path: str) -> Config:
+    """(a): the tiny CLIP as a MoTE model that mean-pools frames.
+
+    With no temporal layers and zero frame positions the temporal module
+    returns its input, so the head scores ``mean_t(e + rho * e)``, the
+    direction of CLIP's mean-pooled frames, whatever ``rho``.
+    """
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg = copy.deepcopy(cfg)
+    cfg.model.cls_head.num_layers = 0
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    with torch.no_grad():
+        model.cls_head.temporal.frame_position_embeddings.weight.zero_()
+    model.cls_head.train_table()
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
+    cfg.load_from = path
+    return cfg
+
+
+def test(cfg: Config, split: str, work_dir: str, log) -> float:
+    """Top-1 of ``cfg``'s model (``load_from``) on ``split``."""
+    cfg = copy.deepcopy(cfg)
+    loader = cfg.test_dataloader
+    classes = 'zeroshot' if split == 'zeroshot' else 'train'
+    ds = loader.dataset
+    ds.ann_file = osp.join(osp.dirname(ds.ann_file), f'{split}.txt')
+    ds.class_names = osp.join(
+        osp.dirname(ds.class_names), f'{classes}_classes.txt')
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'test_{split}'
     cfg.custom_hooks = [dict(type='MoTEVocabularyHook')]
-    return Runner.from_cfg(cfg).test()
+    with quiet(log):
+        metrics = Runner.from_cfg(cfg).test()
+    return float(metrics['acc/top1'])
 
 
-def main():
-    args = parse_args()
-    t0 = time.time()
-    classes = make_data(args.data_root, args.train_videos, args.test_videos)
-    t_data = time.time() - t0
+def train(cfg: Config, work_dir: str, log) -> Runner:
+    cfg = copy.deepcopy(cfg)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = 'train'
+    with quiet(log):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    return runner
 
-    cfg = build_cfg(args, args.work_dir)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    val = {}
-    for key in ('val/acc/top1', 'val/zeroshot/heldout/top1'):
-        if key in runner.message_hub.log_scalars:
-            val[key] = float(runner.message_hub.get_scalar(key).current())
-    t_train = time.time() - t0 - t_data
 
-    closeset = test_deploy(args.work_dir, cfg.test_dataloader, 'test_close')
-    zs_loader = dict(cfg.zeroshot_dataloader)
-    zeroshot = test_deploy(args.work_dir, zs_loader, 'test_zeroshot')
+def last_checkpoint(work_dir: str) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
 
-    n_seen, n_new = len(classes['seen']), len(classes['held_out'])
+
+def print_table(results: dict, chance: dict) -> None:
+    print(f'\n{"":46s} close-set  zero-shot     HM')
+    for key, name in ROWS:
+        if key in results:
+            r = results[key]
+            print(f'{name:46s} {r["closeset"]:9.3f} {r["zeroshot"]:10.3f} '
+                  f'{r["hm"]:6.3f}')
+    print(f'{"chance":46s} {chance["closeset"]:9.3f} '
+          f'{chance["zeroshot"]:10.3f}')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    progress = Progress()
+    work = args.work_dir
+    os.makedirs(work, exist_ok=True)
+    log = open(osp.join(work, 'console.log'), 'a')
+    with quiet(log):  # the current logger until the first Runner's
+        MMLogger.get_instance('embedded_default', log_level='INFO')
+    cfg = load_cfg(args)
+    print(f'MoTE embedded default: logs in {work}/')
+
+    with progress.phase('generating clips') as note:
+        clips = make_clips(args.data_root, args.train_videos,
+                           args.test_videos, force=args.force)
+        note['text'] = f'{clips["num_clips"]} clips' + (
+            ' (re-used)' if clips['reused'] else '')
+    with progress.phase('pre-training tiny CLIP') as note:
+        with quiet(log):
+            clip = make_tiny_clip(
+                args.data_root, cfg.model.backbone.arch.to_dict(),
+                pretrain_steps=args.pretrain_steps, templates=MOTE_TEMPLATES,
+                force=args.force, log=print)
+        pre = clip['stats']
+        note['text'] = (
+            ('(re-used) ' if clip['reused'] else '') +
+            f'colour-shape top-1 of stills {pre["object_top1"]:.2f} '
+            f'(chance {pre["object_chance"]:.2f})')
+
+    results = {}
+    tests = {}
+    if 'clip' in args.only:
+        with progress.phase('(a) tiny CLIP: close-set and zero-shot tests'):
+            os.makedirs(osp.join(work, 'clip'), exist_ok=True)
+            with quiet(log):
+                clip_cfg = clip_checkpoint(
+                    cfg, osp.join(work, 'clip', 'clip_meanpool.pth'))
+            tests['clip'] = clip_cfg
+            results['clip'] = {
+                s: test(clip_cfg, split, osp.join(work, 'clip'), log)
+                for s, split in (('closeset', 'val'),
+                                 ('zeroshot', 'zeroshot'))}
+    if 'plain' in args.only:
+        pcfg = plain_cfg(cfg)
+        with progress.phase('(b) fine-tuning plain temporal transformer'):
+            train(pcfg, osp.join(work, 'plain'), log)
+        pcfg.load_from = last_checkpoint(osp.join(work, 'plain'))
+        with progress.phase('(b) close-set and zero-shot tests'):
+            results['plain'] = {
+                s: test(pcfg, split, osp.join(work, 'plain'), log)
+                for s, split in (('closeset', 'val'),
+                                 ('zeroshot', 'zeroshot'))}
+    if 'mote' in args.only:
+        mdir = osp.join(work, 'mote')
+        with progress.phase('(c) fine-tuning MoTE'):
+            train(cfg, mdir, log)
+        with progress.phase('(c) merging experts'):
+            # written by MoTEMergedExportHook after training
+            dcfg = Config.fromfile(osp.join(mdir, 'deploy_config.py'))
+            merged = torch.load(dcfg.load_from, map_location='cpu',
+                                weights_only=True)
+        results['mote'] = {}
+        with progress.phase('(c) close-set test'):
+            results['mote']['closeset'] = test(dcfg, 'val', mdir, log)
+        with progress.phase('(c) zero-shot test'):
+            results['mote']['zeroshot'] = test(dcfg, 'zeroshot', mdir, log)
+    for r in results.values():
+        r['hm'] = harmonic_mean([r['closeset'], r['zeroshot']])
+
+    chance = dict(closeset=1 / len(SEEN_CLASSES),
+                  zeroshot=1 / len(HELD_OUT_CLASSES))
     summary = dict(
-        seen_motions=classes['seen'],
-        held_out_motions=classes['held_out'],
-        data_seconds=round(t_data, 1),
-        train_seconds=round(t_train, 1),
-        total_seconds=round(time.time() - t0, 1),
-        last_val=val,
-        closeset_top1=float(closeset['acc/top1']),
-        closeset_chance=1.0 / n_seen,
-        zeroshot_top1=float(zeroshot['acc/top1']),
-        zeroshot_chance=1.0 / n_new,
-        merged_checkpoint=osp.join(args.work_dir, 'mote_merged.pth'))
-    os.makedirs(args.work_dir, exist_ok=True)
-    with open(osp.join(args.work_dir, 'summary.json'), 'w') as f:
+        seen_classes=list(SEEN_CLASSES),
+        held_out_classes=list(HELD_OUT_CLASSES),
+        chance=chance,
+        results=results,
+        tiny_clip=pre,
+        data_reused=dict(clips=clips['reused'], tiny_clip=clip['reused']),
+        wall_seconds=round(progress.elapsed(), 1),
+        cpu_seconds=round(progress.cpu_seconds(), 1),
+        merged_checkpoint=osp.join(work, 'mote', 'mote_merged.pth')
+        if 'mote' in args.only else None)
+    if 'mote' in args.only:
+        summary['merged_experts'] = merged['meta'].get('merged_from')
+    with open(osp.join(work, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=2)
-    print('\n==== MoTE embedded default: summary ====')
-    print(f'data {summary["data_seconds"]} s, training '
-          f'{summary["train_seconds"]} s, total '
-          f'{summary["total_seconds"]} s (CPU)')
-    print(f'close-set test, merged model, {n_seen} seen motions, 2x3 views: '
-          f'top-1 {summary["closeset_top1"]:.3f} '
-          f'(chance {summary["closeset_chance"]:.3f})')
-    print(f'zero-shot, {n_new} held-out motions by name, TFM on: top-1 '
-          f'{summary["zeroshot_top1"]:.3f} '
-          f'(chance {summary["zeroshot_chance"]:.3f}; the tiny CLIP text '
-          'tower is random, so chance level is expected)')
-    print(f'merged checkpoint: {summary["merged_checkpoint"]}')
-    print(f'summary: {osp.join(args.work_dir, "summary.json")}')
+    print_table(results, chance)
+    print(f'\n{len(SEEN_CLASSES)} fine-tuning classes (time-reversal pairs),'
+          f' {len(HELD_OUT_CLASSES)} held-out classes named only; '
+          f'{summary["wall_seconds"]} s wall, {summary["cpu_seconds"]} s CPU')
+    print(f'summary: {osp.join(work, "summary.json")}')
+    log.close()
 
 
 if __name__ == '__main__':

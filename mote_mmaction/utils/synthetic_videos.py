@@ -11,6 +11,16 @@ each other's time reversal (``moving left`` / ``moving right``,
 holds the frames of its partner in reverse order (up to the per-frame
 noise), so temporal modelling is required.
 
+Class names may also name the object, compositionally:
+``[<size>] [<colour>] [<shape>] [<motion> | turning <colour>]``, e.g.
+``'red square moving left'`` (a red square, moving left), ``'blue
+triangle'`` (a blue triangle in a motion drawn from the clip's seed) or
+``'red square turning blue'`` (its colour fades from red to blue; the time
+reversal of ``'blue square turning red'``). Colours are :data:`COLOURS`, shapes
+:data:`SHAPES`; a name without a shape draws the notched rectangle, one
+without a colour a random light colour. :func:`render_still` draws single
+frames of the same objects with their attributes, for captioned images.
+
 Example:
     >>> from mote_mmaction.utils.synthetic_videos import (
     ...     MOTION_CLASSES, generate_motion_dataset)
@@ -32,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import zlib
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -54,6 +64,26 @@ _MOTIONS: Dict[str, Tuple[str, int]] = {
     'rotating clockwise': ('rotation', 1),
     'rotating counterclockwise': ('rotation', -1),
 }
+
+# Named object colours (RGB); each clip jitters its colour a little.
+COLOURS: Dict[str, Tuple[int, int, int]] = {
+    'red': (225, 35, 35),
+    'green': (40, 195, 55),
+    'blue': (45, 85, 240),
+    'yellow': (240, 220, 30),
+    'purple': (160, 50, 215),
+    'white': (240, 240, 240),
+}
+# Named object shapes. A circle turns invisibly: rotating classes should
+# use another shape.
+SHAPES: Tuple[str, ...] = ('square', 'circle', 'triangle')
+_COLOUR_JITTER = 18  # +- per channel
+_NAMED_HALF_LENGTH = (0.17, 0.23)  # named shapes are drawn a bit larger
+# unit outlines (circumradius <= 1.06 in the half-length unit)
+_SQUARE = 0.75 * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], np.float64)
+_TRIANGLE = np.array([[math.cos(a), math.sin(a)] for a in
+                      np.radians([-90.0, 30.0, 150.0])])
+_CIRCLE_RADIUS = 0.85
 
 # container -> OpenCV fourcc; ``None``: written with PyAV (see below)
 _CV2_FOURCC: Dict[str, Optional[str]] = {
@@ -109,12 +139,84 @@ def motion_to_snake(motion: str) -> str:
     return re.sub(r'[^0-9a-z]+', '_', canonical_motion(motion)).strip('_')
 
 
+class ClipClass(NamedTuple):
+    """The parts of a class name (see the module docstring)."""
+    size: Optional[str]
+    colour: Optional[str]
+    shape: Optional[str]
+    motion: Optional[str]
+    final_colour: Optional[str] = None
+
+
+_SIZES = ('small', 'large')
+_TURNING = 'turning'
+
+
+def parse_class_name(name: str) -> ClipClass:
+    """Split a class name into its parts.
+
+    Grammar: ``[<size>] [<colour>] [<shape>] [<motion> | turning
+    <colour>]``. Case, surrounding spaces and underscores are ignored. A
+    size word describes the first frame (``'small ... growing'``).
+
+    Args:
+        name (str): A class name, e.g. ``'red square moving left'``,
+            ``'growing'``, ``'blue triangle'`` or ``'red square turning
+            blue'`` (its colour changes from red to blue over the clip).
+
+    Returns:
+        ClipClass: ``(size, colour, shape, motion, final_colour)``,
+        ``None`` where not named.
+
+    Raises:
+        KeyError: If the name has words outside the catalogue.
+    """
+    words = ' '.join(name.replace('_', ' ').lower().split()).split(' ')
+    parts = []
+    for vocab in (_SIZES, COLOURS, SHAPES):
+        parts.append(words.pop(0) if words and words[0] in vocab else None)
+    final = None
+    if len(words) == 2 and words[0] == _TURNING and words[1] in COLOURS \
+            and parts[1] is not None:
+        final, words = words[1], []
+    rest = ' '.join(words)
+    if rest and rest not in _MOTIONS:
+        raise KeyError(
+            f'unknown class {name!r}: expected [size] [colour] [shape] '
+            f'[motion | turning <colour>] with sizes {list(_SIZES)}, colours '
+            f'{list(COLOURS)}, shapes {list(SHAPES)}, motions '
+            f'{list(MOTION_CLASSES)}')
+    if not (any(parts) or rest):
+        raise KeyError(f'empty class name {name!r}')
+    return ClipClass(*parts, rest or None, final)
+
+
+def canonical_class(name: str) -> str:
+    """Catalogue spelling of a class name (``'Red_Square moving  left'``
+    -> ``'red square moving left'``)."""
+    cls = parse_class_name(name)
+    words = [p for p in cls[:4] if p]
+    if cls.final_colour:
+        words += [_TURNING, cls.final_colour]
+    return ' '.join(words)
+
+
+def class_to_snake(name: str) -> str:
+    """File-name form of a class name (``'red square moving left'`` ->
+    ``'red_square_moving_left'``)."""
+    return re.sub(r'[^0-9a-z]+', '_', canonical_class(name)).strip('_')
+
+
 def _uniform(rng: np.random.Generator, bounds: Tuple[float, float]) -> float:
     return float(rng.uniform(*bounds))
 
 
-def _clip_states(motion: str, num_frames: int, size: Tuple[int, int],
-                 rng: np.random.Generator) -> Dict[str, np.ndarray]:
+def _clip_states(motion: str,
+                 num_frames: int,
+                 size: Tuple[int, int],
+                 rng: np.random.Generator,
+                 half_range: Tuple[float, float] = _HALF_LENGTH
+                 ) -> Dict[str, np.ndarray]:
     """Draw one clip's geometry.
 
     Returns:
@@ -125,7 +227,7 @@ def _clip_states(motion: str, num_frames: int, size: Tuple[int, int],
     family, direction = _MOTIONS[canonical_motion(motion)]
     w, h = size
     short = min(w, h)
-    half0 = _uniform(rng, _HALF_LENGTH) * short
+    half0 = _uniform(rng, half_range) * short
     aspect = _uniform(rng, _ASPECT)
     angle0 = _uniform(rng, (0.0, 360.0))
     # the same draws for every family keep the per-frame marginals alike
@@ -172,6 +274,72 @@ def _fixed(points: np.ndarray) -> np.ndarray:
     return np.round(points * (1 << _SHIFT)).astype(np.int32)
 
 
+def _appearance(cls: ClipClass, rng: np.random.Generator
+                ) -> Tuple[np.ndarray, np.ndarray, int]:
+    """Background colour, object colour(s) and noise level of one clip.
+
+    The object colour is ``[3]``, or ``[2, 3]`` (first, last frame) for a
+    colour change.
+    """
+    background = rng.integers(0, 101, 3)
+    colour = rng.integers(150, 256, 3)
+    if cls.colour is not None:
+        jitter = rng.integers(-_COLOUR_JITTER, _COLOUR_JITTER + 1, 3)
+        colour = np.clip(np.array(COLOURS[cls.colour]) + jitter, 0, 255)
+        if cls.final_colour is not None:
+            final = np.clip(np.array(COLOURS[cls.final_colour]) + jitter,
+                            0, 255)
+            colour = np.stack([colour, final])
+    noise_pp = int(rng.integers(_NOISE[0], _NOISE[1] + 1))
+    return background, colour, noise_pp
+
+
+def _draw_object(canvas: np.ndarray, shape: Optional[str],
+                 centre: np.ndarray, half: float, angle: float,
+                 aspect: float, colour: list, background: list) -> None:
+    """Draw one object in place on ``canvas`` (``[H, W, 3]`` uint8)."""
+    theta = math.radians(angle)
+    # y points down, so a positive angle turns clockwise on screen
+    rot = np.array([[math.cos(theta), -math.sin(theta)],
+                    [math.sin(theta), math.cos(theta)]])
+    if shape == 'circle':
+        cv2.circle(canvas, tuple(int(v) for v in _fixed(centre)),
+                   int(round(half * _CIRCLE_RADIUS * (1 << _SHIFT))),
+                   colour, -1, cv2.LINE_AA, _SHIFT)
+        return
+    if shape is not None:
+        outline = _SQUARE if shape == 'square' else _TRIANGLE
+        cv2.fillConvexPoly(canvas, _fixed(centre + half * outline @ rot.T),
+                           colour, cv2.LINE_AA, _SHIFT)
+        return
+    # the notched rectangle, in the long-side half-length unit
+    corners = np.array(
+        [[-1, -aspect], [1, -aspect], [1, aspect], [-1, aspect]], np.float64)
+    cv2.fillConvexPoly(canvas, _fixed(centre + half * corners @ rot.T),
+                       colour, cv2.LINE_AA, _SHIFT)
+    hole = centre + half * np.array([0.55, -0.45 * aspect]) @ rot.T
+    cv2.circle(canvas, tuple(int(v) for v in _fixed(hole)),
+               int(round(half * 0.35 * aspect * (1 << _SHIFT))), background,
+               -1, cv2.LINE_AA, _SHIFT)
+
+
+def _add_noise(canvas: np.ndarray, noise_pp: int,
+               rng: np.random.Generator) -> np.ndarray:
+    h, w = canvas.shape[:2]
+    noise = rng.integers(0, noise_pp + 1, (h, w, 1), dtype=np.int16)
+    noisy = canvas.astype(np.int16) + (noise - noise_pp // 2)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def _motion_of(cls: ClipClass, seed: int) -> str:
+    """The class's motion, or one drawn from ``seed`` if it names none
+    (from its own stream, so the clip's other draws stay the same)."""
+    if cls.motion is not None:
+        return cls.motion
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x6D6F74])
+    return MOTION_CLASSES[int(rng.integers(len(MOTION_CLASSES)))]
+
+
 def render_motion_frames(motion: str,
                          num_frames: int = 16,
                          size: Tuple[int, int] = (64, 64),
@@ -179,7 +347,9 @@ def render_motion_frames(motion: str,
     """Render the frames of one clip.
 
     Args:
-        motion (str): A name in :data:`MOTION_CLASSES`.
+        motion (str): A class name: a motion in :data:`MOTION_CLASSES`,
+            optionally preceded by a colour and a shape (see the module
+            docstring).
         num_frames (int): Number of frames. Defaults to 16.
         size (tuple[int, int]): ``(width, height)``. Defaults to (64, 64).
         seed (int): Seed of everything random in the clip (geometry,
@@ -190,40 +360,95 @@ def render_motion_frames(motion: str,
     """
     if num_frames < 1:
         raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+    cls = parse_class_name(motion)
     w, h = size
     rng = np.random.default_rng(seed)
-    states = _clip_states(motion, num_frames, (w, h), rng)
-    background = rng.integers(0, 101, 3)
-    colour = rng.integers(150, 256, 3)
-    noise_pp = int(rng.integers(_NOISE[0], _NOISE[1] + 1))
-    aspect = float(states['aspect'])
-    # unit rectangle and notch (in the long-side half-length unit)
-    corners = np.array(
-        [[-1, -aspect], [1, -aspect], [1, aspect], [-1, aspect]], np.float64)
-    notch = np.array([0.55, -0.45 * aspect])
-    notch_radius = 0.35 * aspect
-
+    half_range = _HALF_LENGTH if cls.shape is None else _NAMED_HALF_LENGTH
+    states = _clip_states(_motion_of(cls, seed), num_frames, (w, h), rng,
+                          half_range)
+    background, colour, noise_pp = _appearance(cls, rng)
     frames = np.empty((num_frames, h, w, 3), np.uint8)
     canvas = np.empty((h, w, 3), np.uint8)
     for i in range(num_frames):
         canvas[:] = background
-        theta = math.radians(states['angle'][i])
-        # y points down, so a positive angle turns clockwise on screen
-        rot = np.array([[math.cos(theta), -math.sin(theta)],
-                        [math.sin(theta), math.cos(theta)]])
-        centre = np.array([states['cx'][i], states['cy'][i]])
-        half = states['half'][i]
-        poly = centre + half * corners @ rot.T
-        cv2.fillConvexPoly(canvas, _fixed(poly), colour.tolist(), cv2.LINE_AA,
-                           _SHIFT)
-        hole = centre + half * notch @ rot.T
-        cv2.circle(canvas, tuple(int(v) for v in _fixed(hole)),
-                   int(round(half * notch_radius * (1 << _SHIFT))),
-                   background.tolist(), -1, cv2.LINE_AA, _SHIFT)
-        noise = rng.integers(0, noise_pp + 1, (h, w, 1), dtype=np.int16)
-        noisy = canvas.astype(np.int16) + (noise - noise_pp // 2)
-        frames[i] = np.clip(noisy, 0, 255)
+        rgb = colour
+        if colour.ndim == 2:  # a colour change: first to last frame
+            p = i / max(num_frames - 1, 1)
+            rgb = np.round((1 - p) * colour[0] + p * colour[1]).astype(int)
+        _draw_object(canvas, cls.shape,
+                     np.array([states['cx'][i], states['cy'][i]]),
+                     states['half'][i], states['angle'][i],
+                     float(states['aspect']), rgb.tolist(),
+                     background.tolist())
+        frames[i] = _add_noise(canvas, noise_pp, rng)
     return frames
+
+
+def render_still(colour: str,
+                 shape: str,
+                 size: Tuple[int, int] = (64, 64),
+                 seed: int = 0,
+                 motion: Optional[str] = None
+                 ) -> Tuple[np.ndarray, Dict[str, Optional[str]]]:
+    """Render one frame of a named object and describe what it shows.
+
+    The object is drawn as in a clip of ``'<colour> <shape> <motion>'``
+    (same colours, sizes, positions and noise), so captioned stills teach
+    a model the words of the clips' class names. With ``motion``, the
+    still is a long exposure: fainter copies of the object at earlier
+    moments of that motion trail behind it, as motion streaks in a photo.
+
+    Args:
+        colour (str): A key of :data:`COLOURS`.
+        shape (str): One of :data:`SHAPES`.
+        size (tuple[int, int]): ``(width, height)``. Defaults to (64, 64).
+        seed (int): Seed of the frame. Defaults to 0.
+        motion (str, optional): A name in :data:`MOTION_CLASSES` to show
+            as a trail. Defaults to None (a sharp still).
+
+    Returns:
+        tuple[np.ndarray, dict]: ``[H, W, 3]`` uint8 RGB frame and its
+        attributes: ``colour``, ``shape``, ``size`` (``'small'`` or
+        ``'large'``), ``horizontal`` (``'left'``, ``'middle'``,
+        ``'right'``), ``vertical`` (``'top'``, ``'middle'``, ``'bottom'``)
+        and ``motion`` (or ``None``).
+    """
+    cls = parse_class_name(f'{colour} {shape}')
+    if cls.colour is None or cls.shape is None or cls.size is not None:
+        raise KeyError(f'render_still needs a colour and a shape, got '
+                       f'{colour!r}, {shape!r}')
+    w, h = size
+    rng = np.random.default_rng(seed)
+    trail = (0.2, 0.35, 0.55, 1.0) if motion is not None else (1.0, )
+    states = _clip_states(
+        canonical_motion(motion) if motion else _motion_of(cls, seed),
+        len(trail), (w, h), rng, _NAMED_HALF_LENGTH)
+    background, rgb, noise_pp = _appearance(cls, rng)
+    canvas = np.empty((h, w, 3), np.uint8)
+    canvas[:] = background
+    for i, alpha in enumerate(trail):
+        layer = canvas.copy()
+        _draw_object(layer, cls.shape,
+                     np.array([states['cx'][i], states['cy'][i]]),
+                     float(states['half'][i]), float(states['angle'][i]),
+                     float(states['aspect']), rgb.tolist(),
+                     background.tolist())
+        canvas = cv2.addWeighted(layer, alpha, canvas, 1 - alpha, 0)
+    cx, cy, half = (float(states[k][-1]) for k in ('cx', 'cy', 'half'))
+    mid_half = np.mean(_NAMED_HALF_LENGTH) * min(w, h)
+
+    def third(v: float, extent: float, words: Tuple[str, str]) -> str:
+        return words[0] if v < extent / 3 else (
+            words[1] if v > 2 * extent / 3 else 'middle')
+
+    attrs = dict(
+        colour=cls.colour,
+        shape=cls.shape,
+        size='small' if half < mid_half else 'large',
+        horizontal=third(cx, w, ('left', 'right')),
+        vertical=third(cy, h, ('top', 'bottom')),
+        motion=canonical_motion(motion) if motion else None)
+    return _add_noise(canvas, noise_pp, rng), attrs
 
 
 def _write_with_cv2(path: str, frames: np.ndarray, fps: int,
@@ -362,11 +587,11 @@ def generate_motion_dataset(root: str,
 
     Files written:
 
-    * ``root/videos/<split_name>/<motion_snake>_<i>.mp4``;
+    * ``root/videos/<split_name>/<class_snake>_<i>.mp4``;
     * ``root/<split_name>.txt``: MMAction2 ``VideoDataset`` annotations,
       ``videos/<split_name>/<file>.mp4 <label>`` with paths relative to
       ``root`` (use ``data_prefix=dict(video=root)``) and label = index of
-      the motion in ``classes``;
+      the class in ``classes``;
     * ``root/<split_name>_classes.txt``: one class name per line, line i
       is label i.
 
@@ -376,8 +601,10 @@ def generate_motion_dataset(root: str,
 
     Args:
         root (str): Dataset folder.
-        classes (Sequence[str]): Motions in :data:`MOTION_CLASSES` (or
-            their snake-case spelling), label order.
+        classes (Sequence[str]): Class names (motions in
+            :data:`MOTION_CLASSES`, optionally with a colour and a shape,
+            see the module docstring; or their snake-case spelling), label
+            order.
         videos_per_class (int): Clips per class.
         split_name (str): Split name, e.g. ``'train'``.
         seed (int): Dataset seed. Defaults to 0.
@@ -388,7 +615,7 @@ def generate_motion_dataset(root: str,
     Returns:
         tuple[str, str]: The annotation file and the class-name file.
     """
-    names = [canonical_motion(c) for c in classes]
+    names = [canonical_class(c) for c in classes]
     if len(set(names)) != len(names):
         raise ValueError(f'duplicate classes in {list(classes)}')
     if videos_per_class < 0:
@@ -397,7 +624,7 @@ def generate_motion_dataset(root: str,
     lines: List[str] = []
     for label, motion in enumerate(names):
         for i in range(videos_per_class):
-            rel = f'videos/{split_name}/{motion_to_snake(motion)}_{i}.mp4'
+            rel = f'videos/{split_name}/{class_to_snake(motion)}_{i}.mp4'
             write_motion_clip(
                 osp.join(root, rel),
                 motion,
@@ -408,25 +635,41 @@ def generate_motion_dataset(root: str,
             lines.append(f'{rel} {label}')
     os.makedirs(root, exist_ok=True)
     ann_file = osp.join(root, f'{split_name}.txt')
-    with open(ann_file, 'w') as f:
-        f.writelines(line + '\n' for line in lines)
+    _write_lines_atomic(ann_file, lines)
     class_file = osp.join(root, f'{split_name}_classes.txt')
-    with open(class_file, 'w') as f:
-        f.writelines(name + '\n' for name in names)
+    _write_lines_atomic(class_file, names)
     return ann_file, class_file
+
+
+def _write_lines_atomic(path: str, lines: Sequence[str]) -> None:
+    """Write ``lines`` so a reader never sees a partial file."""
+    fd, tmp = tempfile.mkstemp(
+        prefix=osp.basename(path) + '.', dir=osp.dirname(path) or '.')
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.writelines(line + '\n' for line in lines)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Command-line arguments of :func:`main`."""
     parser = argparse.ArgumentParser(
-        description='Write a video dataset whose classes are motions.')
+        description='Write a video dataset whose classes are motions '
+        '(optionally of named coloured shapes).')
     parser.add_argument('out_dir', help='dataset folder')
     parser.add_argument(
         '--classes',
         nargs='+',
         default=list(MOTION_CLASSES),
-        help='motions, label order (default: all of '
-        f'{list(MOTION_CLASSES)})')
+        help='class names, label order: motions, optionally preceded by a '
+        'colour and a shape, e.g. "red square moving left" (default: all '
+        f'of {list(MOTION_CLASSES)})')
     parser.add_argument('--videos-per-class', type=int, default=8)
     parser.add_argument(
         '--split',

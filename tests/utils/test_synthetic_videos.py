@@ -308,3 +308,63 @@ def test_module_entry_point(tmp_path):
     assert (out / 'videos' / 'train' / 'shrinking_0.mp4').is_file()
     assert (out / 'train.txt').read_text() == \
         'videos/train/shrinking_0.mp4 0\n'
+
+
+def test_compositional_class_names():
+    from mote_mmaction.utils.synthetic_videos import (canonical_class,
+                                                      class_to_snake,
+                                                      parse_class_name)
+    cls = parse_class_name('Red_Square  moving left')
+    assert (cls.colour, cls.shape, cls.motion) == ('red', 'square',
+                                                    'moving left')
+    assert parse_class_name('growing').colour is None
+    turning = parse_class_name('red square turning blue')
+    assert (turning.colour, turning.final_colour) == ('red', 'blue')
+    assert parse_class_name('small red circle growing').size == 'small'
+    assert canonical_class('blue  triangle') == 'blue triangle'
+    assert class_to_snake('red square turning blue') == \
+        'red_square_turning_blue'
+    for bad in ('red square jumping', 'square turning blue', ''):
+        with pytest.raises(KeyError):
+            parse_class_name(bad)
+
+
+def test_colour_change_pair_is_the_time_reversal():
+    """'red ... turning blue' and 'blue ... turning red': the same colours
+    in opposite orders, so only the order tells the pair apart."""
+    def object_rgb(frame):
+        pixels = frame.reshape(-1, 3).astype(int)
+        bg = np.median(pixels, axis=0)
+        fg = np.abs(pixels - bg).sum(-1) > 75
+        return pixels[fg].mean(0)
+
+    a = render_motion_frames('red square turning blue', 8, seed=4)
+    b = render_motion_frames('blue square turning red', 8, seed=4)
+    ra, rb = object_rgb(a[0]), object_rgb(b[0])
+    assert ra[0] > ra[2] + 100 and rb[2] > rb[0] + 100  # red vs blue first
+    last_a = object_rgb(a[-1])
+    assert last_a[2] > last_a[0] + 100  # ends blue
+    # the clip means agree: a single average frame cannot tell them apart
+    np.testing.assert_allclose(
+        np.mean([object_rgb(f) for f in a], 0),
+        np.mean([object_rgb(f) for f in b], 0), atol=12)
+
+
+def test_render_still_attributes_and_trail():
+    from mote_mmaction.utils.synthetic_videos import render_still
+    frame, attrs = render_still('green', 'triangle', seed=3)
+    assert frame.shape == (64, 64, 3) and frame.dtype == np.uint8
+    assert attrs['colour'] == 'green' and attrs['motion'] is None
+    assert attrs['size'] in ('small', 'large')
+    sharp, _ = render_still('green', 'triangle', seed=3, motion=None)
+    np.testing.assert_array_equal(frame, sharp)
+    trailed, t_attrs = render_still(
+        'green', 'triangle', seed=3, motion='moving left')
+    assert t_attrs['motion'] == 'moving left'
+    # the trail adds faint copies: more pixels differ from the background
+    def changed(f):
+        p = f.reshape(-1, 3).astype(int)
+        return (np.abs(p - np.median(p, 0)).sum(-1) > 30).sum()
+    assert changed(trailed) > changed(sharp)
+    with pytest.raises(KeyError):
+        render_still('green', 'hexagon')

@@ -118,15 +118,13 @@ tiny_amp() {
 import sys
 from mmengine.config import Config
 import mote_mmaction  # noqa: F401
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.utils.motion_demo import make_motion_demo
 root, out, per_class = sys.argv[1], sys.argv[2], int(sys.argv[3])
-seen, held = list(MOTION_CLASSES[:5]), list(MOTION_CLASSES[-3:])
-generate_motion_dataset(root, seen, per_class, 'train', seed=0)
-generate_motion_dataset(root, seen, max(per_class // 5, 1), 'val', seed=1)
-generate_motion_dataset(root, held, max(per_class // 5, 1), 'zeroshot',
-                        seed=2)
 cfg = Config.fromfile('configs/mote/demo_tiny_motion.py')
+# the demo's clips and tiny CLIP (a short pre-training: speed, not accuracy)
+make_motion_demo(root, cfg.model.backbone.arch.to_dict(),
+                 train_videos=per_class, test_videos=max(per_class // 5, 1),
+                 pretrain_steps=20)
 old = cfg.data_root
 
 

@@ -9,6 +9,20 @@
 Labels come from ``--labels`` (comma separated) or ``--labels-file`` (one
 per line, or an ``id,name`` CSV); without either, the model's training
 vocabulary is used. Any container decord reads works (mp4, avi, mkv, webm).
+
+Probabilities are CLIP's: the softmax of cosines times the model's logit
+scale (``model.cls_head.test_scale_logits=True``), averaged over the views.
+MoTE's test protocol takes the softmax of the raw cosines, which ranks the
+same way for one view but gives near-uniform numbers; pass
+``--cfg-options model.cls_head.test_scale_logits=False`` for those.
+
+The embedded demo's model (after ``python tools/run_embedded_default.py``)::
+
+    python tools/demo/demo_video.py \
+        work_dirs/embedded_default/mote/deploy_config.py \
+        work_dirs/embedded_default/mote/mote_merged.pth \
+        data/motion_demo/videos/zeroshot/purple_square_0.mp4 \
+        --labels-file data/motion_demo/zeroshot_classes.txt
 """
 import argparse
 import os.path as osp
@@ -53,6 +67,8 @@ def classify(model, video: str, labels=None, topk: int = 5):
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    if cfg.model.get('cls_head', {}).get('type') == 'MoTEHead':
+        cfg.model.cls_head.test_scale_logits = True
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     labels = None
