@@ -34,5 +34,6 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEScoreCheckHook'),
     dict(type='MoTEClassCheckHook'),
 ]

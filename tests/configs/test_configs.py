@@ -177,3 +177,11 @@ def test_zeroshot_split_is_one_variable(fake_data, tmp_path):
     dataset = DATASETS.build(ds)
     assert dataset.ann_file.endswith('split_3_videos.txt')
     assert len(dataset.metainfo['classes']) == 400
+
+
+def test_ema_config_keeps_every_k400_hook():
+    base = Config.fromfile(osp.join(REPO, 'configs', 'mote', 'k400.py'))
+    ema = Config.fromfile(osp.join(REPO, 'configs', 'mote', 'k400_ema.py'))
+    types = [h.type for h in ema.custom_hooks]
+    assert types[0] == 'EMAHook'
+    assert sorted(types[1:]) == sorted(h.type for h in base.custom_hooks)
