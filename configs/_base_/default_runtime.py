@@ -23,6 +23,10 @@ env_cfg = dict(
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
+# Scalars go to <work_dir>/<timestamp>/vis_data/scalars.json (read by
+# tools/analysis/plot_tradeoff.py). TensorBoard as well (`pip install
+# "mote_mmaction[plot]"`): add dict(type='TensorboardVisBackend') to this
+# list in your config, as configs/mote/k400_tensorboard.py does.
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
 
