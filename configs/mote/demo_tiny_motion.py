@@ -83,7 +83,9 @@ def _dataset(split, classes, pipeline, test_mode):
         data_prefix=dict(video=data_root),
         class_names=f'{data_root}/{classes}_classes.txt',
         pipeline=pipeline,
-        test_mode=test_mode)
+        test_mode=test_mode,
+        missing_hint='generate the demo data first: '
+        'python tools/data/make_motion_demo.py')
 
 
 # Short runs: workers are not kept between epochs (a Runner's persistent

@@ -101,6 +101,9 @@ class MoTEVideoDataset(VideoDataset):
             (val/test only) is for lists unlabeled by design, e.g. videos
             to classify: lines may be ``path`` or ``path -1``. Defaults to
             True.
+        missing_hint (str, optional): Appended to the error when the
+            annotation or class-name file does not exist, e.g. the command
+            that makes generated data. Defaults to None.
         **kwargs: Other ``VideoDataset`` arguments.
     """
 
@@ -115,11 +118,13 @@ class MoTEVideoDataset(VideoDataset):
                  bad_video_list: Optional[str] = None,
                  scan_workers: int = 8,
                  labeled: bool = True,
+                 missing_hint: Optional[str] = None,
                  **kwargs) -> None:
         if not labeled and not kwargs.get('test_mode', False):
             raise ValueError(f'{ann_file}: labeled=False is for val/test '
                              'lists; training needs a label on every line')
         self.labeled = labeled
+        self.missing_hint = missing_hint
         self.split = split
         self.skip_bad_videos = skip_bad_videos
         self.bad_video_list = _fill_split(bad_video_list, split)
@@ -134,7 +139,10 @@ class MoTEVideoDataset(VideoDataset):
         class_names = _fill_split(class_names, split)
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if class_names is not None:
-            metainfo['classes'] = tuple(load_class_names(class_names))
+            try:
+                metainfo['classes'] = tuple(load_class_names(class_names))
+            except FileNotFoundError as e:
+                raise FileNotFoundError(self._with_hint(str(e))) from None
         self.classes_source = describe_class_names(class_names) \
             if class_names is not None else ''
         super().__init__(
@@ -151,6 +159,10 @@ class MoTEVideoDataset(VideoDataset):
                 'random others (max_refetch).',
                 logger='current',
                 level=logging.WARNING)
+
+    def _with_hint(self, message: str) -> str:
+        return message if not self.missing_hint else \
+            f'{message} ({self.missing_hint})'
 
     # ------------------------------------------------------------------
     # annotation list
@@ -169,8 +181,8 @@ class MoTEVideoDataset(VideoDataset):
         try:
             lines = list_from_file(self.ann_file)
         except FileNotFoundError:
-            raise FileNotFoundError(
-                f'annotation file not found: {self.ann_file}') from None
+            raise FileNotFoundError(self._with_hint(
+                f'annotation file not found: {self.ann_file}')) from None
         data_list = []
         for lineno, line in enumerate(lines, 1):
             if not line.strip():

@@ -318,3 +318,23 @@ def test_unlisted_bad_video_says_no_check_ran(vids, tmp_path):
     msg = str(info.value)
     assert f'is not in bad_video_list {listed}' in msg
     assert 'passed the start-up check' not in msg
+
+
+def test_missing_demo_data_says_how_to_make_it(tmp_path):
+    import os.path as osp
+
+    from mmaction.registry import DATASETS
+    from mmengine.config import Config
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(
+        osp.join(repo, 'configs', 'mote', 'demo_tiny_motion.py'))
+    ds = cfg.train_dataloader.dataset
+    ds.class_names = str(tmp_path / 'train_classes.txt')
+    with pytest.raises(FileNotFoundError,
+                       match='train_classes.txt.*make_motion_demo.py'):
+        DATASETS.build(ds)
+    (tmp_path / 'train_classes.txt').write_text('a\nb\n')
+    ds.ann_file = str(tmp_path / 'train.txt')
+    with pytest.raises(FileNotFoundError,
+                       match='annotation file not found.*make_motion_demo'):
+        DATASETS.build(ds)
