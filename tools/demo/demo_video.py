@@ -57,6 +57,9 @@ def classify(model, video: str, labels=None, topk: int = 5):
         raise FileNotFoundError(f'video not found: {video}')
     model.set_vocabulary(labels)
     names = labels if labels is not None else model.cls_head.class_names
+    if names is None:  # the training class-name file is not on this machine
+        raise ValueError('the training class names are unknown here (their '
+                         'file is missing): give --labels or --labels-file')
     result = inference_recognizer(model, video)
     scores = result.pred_score.float()
     k = min(topk, len(names))
