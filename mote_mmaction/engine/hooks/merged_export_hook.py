@@ -42,7 +42,7 @@ class MoTEMergedExportHook(Hook):
         With MMEngine's ``EMAHook`` the averaged model is what val, test and
         checkpoints use, so it is also what gets merged.
         """
-        for hook in runner.hooks:
+        for hook in getattr(runner, 'hooks', ()):
             if isinstance(hook, EMAHook) and hasattr(hook, 'ema_model'):
                 return hook.ema_model.module.state_dict(), True
         return unwrap(runner.model).state_dict(), False
