@@ -2,8 +2,6 @@
 """The authors' checkpoint layout, its converter, and merged export."""
 import math
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -15,7 +13,7 @@ from open_clip.model import CLIP
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction.testing import tiny_clip_arch, tiny_mote_model_cfg
-from _inprocess_tools import run_tool_inprocess  # noqa: E402
+from _inprocess_tools import run_script, run_tool_inprocess  # noqa: E402
 from _official_ckpt import C, D, L, N, official_checkpoint  # noqa: E402
 
 register_all_modules()
@@ -24,8 +22,8 @@ CLASSES = [f'class {i}' for i in range(C)]
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, *args], cwd=REPO,
-                          capture_output=True, text=True)
+    # in this process: the tools' logic, without a torch start-up each
+    return run_script(*args)
 
 
 def authors_forward(frames, fusion, gen_table, spe_table):
