@@ -9,7 +9,8 @@ from mmaction.registry import DATASETS
 from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
-from ..utils.class_names import describe_class_names, load_class_names
+from ..utils.class_descriptions import has_descriptions, load_class_phrasings
+from ..utils.class_names import describe_class_names
 from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
 
 
@@ -83,7 +84,9 @@ class MoTEVideoDataset(VideoDataset):
             ``multi_class``).
         pipeline (list): Transforms.
         class_names (str | list[str], optional): Class-name file or list
-            (see :func:`mote_mmaction.utils.load_class_names`).
+            (see :func:`mote_mmaction.utils.load_class_names`); a descriptor
+            file (:mod:`mote_mmaction.utils.class_descriptions`) also fills
+            ``metainfo['class_phrasings']``.
         split (int | str, optional): Fills ``{split}`` placeholders.
         data_prefix (dict): Folder of the videos. Defaults to
             ``dict(video='')``.
@@ -140,10 +143,15 @@ class MoTEVideoDataset(VideoDataset):
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if class_names is not None:
             try:
-                metainfo['classes'] = tuple(load_class_names(class_names))
+                vocab = load_class_phrasings(class_names)
+                metainfo['classes'] = tuple(p[0] for p in vocab)
+                if has_descriptions(vocab):  # descriptor vocabulary
+                    metainfo['class_phrasings'] = tuple(vocab)
             except FileNotFoundError as e:
                 raise FileNotFoundError(self._with_hint(str(e))) from None
-        self.classes_source = describe_class_names(class_names) \
+        self.classes_source = describe_class_names(
+            list(metainfo['classes']) if not isinstance(
+                class_names, (str, os.PathLike)) else class_names) \
             if class_names is not None else ''
         super().__init__(
             _fill_split(ann_file, split),

@@ -14,6 +14,10 @@ file formats are read:
   override format. Names are used verbatim (only surrounding whitespace is
   removed) and ids must be exactly ``0..C-1`` in any order.
 
+Descriptor vocabularies (``.json``, ``id,name,description`` ``.csv``: several
+phrasings per class, see :mod:`.class_descriptions`) are read too; their
+names are returned here.
+
 This module must only use the standard library: the data preparation
 scripts in ``tools/data`` load it without importing the package (which
 pulls in PyTorch and MMAction2).
@@ -143,6 +147,20 @@ def _read_csv(path: str) -> Tuple[List[str], List[int]]:
     return [name for name, _ in rows], [line for _, line in rows]
 
 
+def is_descriptor_file(path: str) -> bool:
+    """Whether ``path`` is a descriptor vocabulary: ``.json``, or a
+    ``.csv`` whose header is ``id,name,description``."""
+    low = path.lower()
+    if low.endswith('.json'):
+        return True
+    if not low.endswith('.csv'):
+        return False
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        header = next(csv.reader(f), None)
+    return header is not None and \
+        [c.strip() for c in header] == ['id', 'name', 'description']
+
+
 def load_class_names(source: ClassNameSource,
                      normalize: bool = True) -> List[str]:
     """Read a class-name list; item i is the name of label i.
@@ -151,8 +169,10 @@ def load_class_names(source: ClassNameSource,
         source (str | PathLike | Sequence[str]): A ``.txt`` file (one name
             per line, line i is label i; trailing blank lines are ignored),
             an ``id,name`` ``.csv`` (the override format: names verbatim,
-            ids exactly ``0..C-1`` in any order) or a list/tuple of names.
-            Files with other suffixes are read as ``.txt``.
+            ids exactly ``0..C-1`` in any order), a descriptor vocabulary
+            (``.json`` or ``id,name,description`` ``.csv``; its names,
+            verbatim) or a list/tuple of names. Files with other suffixes
+            are read as ``.txt``.
         normalize (bool): Apply :func:`normalize_class_name` to ``.txt``
             and list names. Never applied to ``.csv`` names. Defaults to
             True.
@@ -170,6 +190,13 @@ def load_class_names(source: ClassNameSource,
         path = os.fspath(source)
         if not os.path.isfile(path):
             raise FileNotFoundError(f'class-name file not found: {path}')
+        if is_descriptor_file(path):
+            try:  # lazily: it imports this module
+                from .class_descriptions import load_class_phrasings
+            except ImportError:  # loaded from its file (tools/data)
+                raise ValueError(f'{path}: descriptor vocabularies need the '
+                                 'mote_mmaction package') from None
+            return [p[0] for p in load_class_phrasings(path)]
         if path.lower().endswith('.csv'):
             names, lines = _read_csv(path)
         else:

@@ -7,8 +7,11 @@
         --labels-file labels.txt --topk 3
 
 Labels come from ``--labels`` (comma separated) or ``--labels-file`` (one
-per line, or an ``id,name`` CSV); without either, the model's training
-vocabulary is used. Any container decord reads works (mp4, avi, mkv, webm).
+per line, an ``id,name`` CSV, or a descriptor vocabulary with several
+phrasings per class: ``.json`` or ``id,name,description`` CSV, see
+``mote_mmaction/utils/class_descriptions.py``); without either, the
+model's training vocabulary is used. Any container decord reads works
+(mp4, avi, mkv, webm).
 
 Probabilities are CLIP's: the softmax of cosines times the model's logit
 scale (``model.cls_head.test_scale_logits=True``), averaged over the views.
@@ -35,6 +38,8 @@ import mote_mmaction  # noqa: E402,F401
 from mmaction.apis import inference_recognizer, init_recognizer  # noqa
 from mmengine.config import Config, DictAction  # noqa: E402
 
+from mote_mmaction.utils.class_descriptions import \
+    load_class_phrasings  # noqa: E402
 from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
 
 
@@ -44,7 +49,10 @@ def parse_args():
     parser.add_argument('checkpoint')
     parser.add_argument('video')
     parser.add_argument('--labels', help='comma-separated labels')
-    parser.add_argument('--labels-file', help='label file (txt or id,name csv)')
+    parser.add_argument(
+        '--labels-file',
+        help='label file (txt, id,name csv, or a descriptor json / '
+        'id,name,description csv)')
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -52,11 +60,13 @@ def parse_args():
 
 
 def classify(model, video: str, labels=None, topk: int = 5):
-    """Top-k ``(label, probability)`` of ``video`` for a MoTE model."""
+    """Top-k ``(label, probability)`` of ``video`` for a MoTE model;
+    ``labels`` items are names or phrasings (name first)."""
     if not osp.isfile(video):
         raise FileNotFoundError(f'video not found: {video}')
     model.set_vocabulary(labels)
-    names = labels if labels is not None else model.cls_head.class_names
+    names = [n if isinstance(n, str) else n[0] for n in labels] \
+        if labels is not None else model.cls_head.class_names
     if names is None:  # the training class-name file is not on this machine
         raise ValueError('the training class names are unknown here (their '
                          'file is missing): give --labels or --labels-file')
@@ -81,7 +91,7 @@ def main():
         labels = load_class_names(
             [s for s in args.labels.split(',') if s.strip()])
     elif args.labels_file:
-        labels = load_class_names(args.labels_file)
+        labels = load_class_phrasings(args.labels_file)
     model = init_recognizer(cfg, args.checkpoint, device=args.device)
     for rank, (name, prob) in enumerate(
             classify(model, args.video, labels, args.topk), 1):

@@ -37,3 +37,11 @@ def dataset_classes(dataset) -> Optional[Sequence[str]]:
     """``metainfo['classes']`` of a dataset (or a wrapped one), if any."""
     meta = getattr(dataset, 'metainfo', None) or {}
     return meta.get('classes')
+
+
+def dataset_vocabulary(dataset) -> Optional[Sequence]:
+    """What to score a dataset against: ``metainfo['class_phrasings']``
+    (descriptor vocabularies, see :class:`MoTEVideoDataset`) when given,
+    else ``metainfo['classes']``."""
+    meta = getattr(dataset, 'metainfo', None) or {}
+    return meta.get('class_phrasings') or meta.get('classes')

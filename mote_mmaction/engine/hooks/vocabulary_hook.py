@@ -2,7 +2,8 @@
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ._utils import dataset_classes, has_vocabulary, set_vocabulary
+from ._utils import (dataset_classes, dataset_vocabulary, has_vocabulary,
+                     set_vocabulary)
 
 
 @HOOKS.register_module()
@@ -34,7 +35,7 @@ class MoTEVocabularyHook(Hook):
                     'head (no set_vocabulary); it scores its own '
                     'num_classes outputs.')
             return
-        set_vocabulary(runner.model, classes)
+        set_vocabulary(runner.model, dataset_vocabulary(loader.dataset))
 
     def before_val(self, runner) -> None:
         self._apply(runner, runner.val_dataloader)

@@ -7,7 +7,8 @@ from mmengine.evaluator import Evaluator
 from mmengine.hooks import Hook
 
 from ...evaluation.zeroshot_report import harmonic_mean
-from ._utils import dataset_classes, has_vocabulary, set_vocabulary
+from ._utils import (dataset_classes, dataset_vocabulary, has_vocabulary,
+                     set_vocabulary)
 
 
 @HOOKS.register_module()
@@ -71,7 +72,7 @@ class MoTEZeroShotEvalHook(Hook):
     @torch.no_grad()
     def _evaluate(self, runner, spec: dict) -> float:
         loader, evaluator = self._build(runner, spec)
-        set_vocabulary(runner.model, dataset_classes(loader.dataset))
+        set_vocabulary(runner.model, dataset_vocabulary(loader.dataset))
         try:
             runner.model.eval()
             for batch in loader:

@@ -13,14 +13,26 @@ from mmengine.dist import broadcast_object_list, get_rank
 from mmengine.logging import MessageHub, MMLogger
 from torch import Tensor, nn
 
-from ...utils.class_names import describe_class_names, load_class_names
+from ...utils.class_descriptions import load_class_phrasings
+from ...utils.class_names import describe_class_names
 from ..layers.temporal_experts import (merge_coefficients, routing_probs,
                                        tau_candidates)
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
 from .input_check import check_frame_features
 
-ClassNames = Union[str, Sequence[str]]
+# A file, or per class a name or its phrasings (descriptor vocabularies).
+ClassNames = Union[str, Sequence[Union[str, Sequence[str]]]]
+
+
+def _describe(source: ClassNames, vocab: Sequence[Tuple[str, ...]]) -> str:
+    """Log line of a vocabulary: the file (or its names) and how many
+    extra phrasings a descriptor vocabulary adds."""
+    where = source if isinstance(source, (str, os.PathLike)) else \
+        [p[0] for p in vocab]
+    extra = sum(len(p) - 1 for p in vocab)
+    return describe_class_names(where) + (
+        f' + {extra} descriptions' if extra else '')
 
 
 @MODELS.register_module()
@@ -51,7 +63,9 @@ class MoTEHead(BaseHead):
         num_classes (int): Classes of the training vocabulary.
         in_channels (int): Frame embedding width ``D``.
         class_names (str | Sequence[str]): Training vocabulary: a class-name
-            file (see :func:`mote_mmaction.utils.load_class_names`) or a
+            or descriptor file (see :func:`mote_mmaction.utils.
+            load_class_names`, :mod:`mote_mmaction.utils.class_descriptions`)
+            or a
             list. Its table is stored in checkpoints (TFM needs it).
         text_encoder (dict): Config of the frozen text tower, e.g.
             ``dict(type='CLIPTextEncoder', arch='ViT-B-16', pretrained=...)``.
@@ -134,15 +148,19 @@ class MoTEHead(BaseHead):
         # whose checkpoint lacks the table raise then, naming the file.
         self._missing_class_names: Optional[str] = None
         self.class_names: Optional[List[str]] = None
+        # Per class its phrasings, the name first (1-tuples for plain
+        # class-name files): what the tables are built from.
+        self._train_vocab: Optional[List[Tuple[str, ...]]] = None
         if isinstance(class_names, (str, os.PathLike)) and \
                 not osp.isfile(class_names):
             self._missing_class_names = os.fspath(class_names)
         else:
-            self.class_names = load_class_names(class_names)
+            self._train_vocab = load_class_phrasings(class_names)
+            self.class_names = [p[0] for p in self._train_vocab]
             if len(self.class_names) != num_classes:
                 raise ValueError(
                     f'num_classes={num_classes} but the class names '
-                    f'({describe_class_names(class_names)}) hold '
+                    f'({_describe(class_names, self._train_vocab)}) hold '
                     f'{len(self.class_names)} names.')
         self._class_names_src = class_names
         self.text_encoder = text_encoder
@@ -182,7 +200,7 @@ class MoTEHead(BaseHead):
         self._routing_calls = 0
         self._routing_base_seed: Optional[int] = None
 
-        self._eval_names: Optional[List[str]] = None
+        self._eval_names: Optional[List[Tuple[str, ...]]] = None
         self._eval_table: Optional[Tensor] = None
         if test_class_names is not None:
             self.set_vocabulary(test_class_names)
@@ -259,10 +277,10 @@ class MoTEHead(BaseHead):
                     'and the loaded checkpoint carries no training class '
                     'table cls_head.train_class_embeds')
             table = self.text_encoder.encode(
-                self.class_names, device=self.train_class_embeds.device)
+                self._train_vocab, device=self.train_class_embeds.device)
             MMLogger.get_current_instance().info(
                 'MoTE training vocabulary: ' +
-                describe_class_names(self._class_names_src))
+                _describe(self._class_names_src, self._train_vocab))
             self.train_class_embeds.copy_(table)
             self._train_table_ready = True
         return self.train_class_embeds
@@ -276,10 +294,10 @@ class MoTEHead(BaseHead):
         if class_names is None:
             self._eval_names, self._eval_table = None, None
             return
-        names = load_class_names(class_names)
+        vocab = load_class_phrasings(class_names)
         MMLogger.get_current_instance().info(
-            'MoTE test vocabulary: ' + describe_class_names(class_names))
-        self._eval_names = None if names == self.class_names else names
+            'MoTE test vocabulary: ' + _describe(class_names, vocab))
+        self._eval_names = None if vocab == self._train_vocab else vocab
         self._eval_table = None
 
     def eval_table(self) -> Tuple[Tensor, bool]:

@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Frozen CLIP text tower that turns class names into class tables."""
 import hashlib
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +25,28 @@ MOTE_TEMPLATES = tuple(f'{p} {s}' for p in PROMPT_PREFIXES
 # this seed so every process builds the same class tables.
 _RANDOM_INIT_SEED = 20241014
 
+#: A class: its name, or its phrasings (name first; see
+#: :mod:`mote_mmaction.utils.class_descriptions`).
+ClassItem = Union[str, Sequence[str]]
+# Canonical cache key item: a str for one phrasing (as plain vocabularies
+# always were), a tuple for several.
+_KeyItem = Union[str, Tuple[str, ...]]
+
+
+def _phrasings(item: _KeyItem) -> Tuple[str, ...]:
+    return (item, ) if isinstance(item, str) else item
+
+
+def _canonical(items: Sequence[ClassItem]) -> Tuple[_KeyItem, ...]:
+    key = []
+    for i, item in enumerate(items):
+        phr = (item, ) if isinstance(item, str) else tuple(item)
+        if not phr or not all(isinstance(p, str) for p in phr):
+            raise ValueError(f'class {i}: expected a name or a non-empty '
+                             f'sequence of phrasings, got {item!r}')
+        key.append(phr[0] if len(phr) == 1 else phr)
+    return tuple(key)
+
 
 @MODELS.register_module()
 class CLIPTextEncoder:
@@ -36,7 +58,10 @@ class CLIPTextEncoder:
     tower lives on the CPU and visits the requested device only while a
     table is computed. Tables are cached per vocabulary.
 
-    Class embedding: ``y_c = normalize(mean_k normalize(g(template_k(c))))``.
+    Class embedding: ``y_c = normalize(mean_k normalize(g(template_k(c))))``;
+    a class given by several phrasings ``p_j`` (descriptor vocabularies)
+    averages over templates x phrasings:
+    ``y_c = normalize(mean_{k,j} normalize(g(template_k(p_j))))``.
 
     Args:
         arch (str | dict): open_clip model name or config (same as the
@@ -66,7 +91,7 @@ class CLIPTextEncoder:
         self.batch_size = batch_size
         self._tower = None
         self._tokenizer = None
-        self._cache: Dict[Tuple[str, ...], Tensor] = {}
+        self._cache: Dict[Tuple[_KeyItem, ...], Tensor] = {}
         self._logit_scale: Optional[float] = None
         self.num_tower_runs = 0  # forward calls, for tests and benchmarks
 
@@ -112,25 +137,29 @@ class CLIPTextEncoder:
         return int(resolve_arch(self.arch)['embed_dim'])
 
     @staticmethod
-    def vocabulary_key(names: Sequence[str]) -> str:
-        """Short stable id of a vocabulary, for logs."""
-        return hashlib.sha1('\n'.join(names).encode()).hexdigest()[:10]
+    def vocabulary_key(names: Sequence[ClassItem]) -> str:
+        """Short stable id of a vocabulary, for logs (a class's
+        phrasings are joined by tabs; one phrasing is its name)."""
+        text = '\n'.join('\t'.join(_phrasings(k)) for k in _canonical(names))
+        return hashlib.sha1(text.encode()).hexdigest()[:10]
 
     @torch.no_grad()
     def encode(self,
-               names: Sequence[str],
+               names: Sequence[ClassItem],
                device: Optional[torch.device] = None) -> Tensor:
         """Class table of ``names``, computed once per vocabulary.
 
         Args:
-            names (Sequence[str]): Class names (already human readable).
+            names (Sequence[str | Sequence[str]]): Per class its name
+                (already human readable) or its phrasings, name first. A
+                1-item sequence is the same as its name.
             device (torch.device, optional): Where to run the tower and
                 return the table. Defaults to CPU.
 
         Returns:
             Tensor: ``[C, D]`` float32, rows L2-normalised.
         """
-        key = tuple(names)
+        key = _canonical(names)
         if not key:
             raise ValueError('cannot build a class table for 0 classes')
         if key not in self._cache:
@@ -138,13 +167,15 @@ class CLIPTextEncoder:
         table = self._cache[key]
         return table if device is None else table.to(device)
 
-    def _compute(self, names: Tuple[str, ...],
+    def _compute(self, names: Tuple[_KeyItem, ...],
                  device: Optional[torch.device]) -> Tensor:
         tower = self.tower
         run_device = torch.device('cpu') if device is None else device
+        counts = [len(_phrasings(c)) for c in names]
         tower.to(run_device)
         try:
-            prompts = [t.format(c) for c in names for t in self.templates]
+            prompts = [t.format(p) for c in names for p in _phrasings(c)
+                       for t in self.templates]
             feats: List[Tensor] = []
             for i in range(0, len(prompts), self.batch_size):
                 tokens = self.tokenizer(prompts[i:i + self.batch_size])
@@ -152,13 +183,21 @@ class CLIPTextEncoder:
                     out = tower(tokens.to(run_device)).float()
                 self.num_tower_runs += 1
                 feats.append(F.normalize(out, dim=-1))
-            per_prompt = torch.cat(feats).view(len(names),
-                                               len(self.templates), -1)
-            table = F.normalize(per_prompt.mean(dim=1), dim=-1)
+            flat = torch.cat(feats)
+            if len(set(counts)) == 1:  # one phrasing each: the MoTE path
+                per_prompt = flat.view(len(names),
+                                        counts[0] * len(self.templates), -1)
+                mean = per_prompt.mean(dim=1)
+            else:
+                sizes = [n * len(self.templates) for n in counts]
+                mean = torch.stack(
+                    [f.mean(dim=0) for f in flat.split(sizes)])
+            table = F.normalize(mean, dim=-1)
         finally:
             tower.to('cpu')  # keep the accelerator free for training
         MMLogger.get_current_instance().info(
             f'Built class table for {len(names)} classes x '
-            f'{len(self.templates)} templates '
-            f'(vocabulary {self.vocabulary_key(names)}).')
+            f'{len(self.templates)} templates'
+            + (f' x {sum(counts)} phrasings' if max(counts) > 1 else '') +
+            f' (vocabulary {self.vocabulary_key(names)}).')
         return table.cpu()
