@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import open_clip
+import pytest
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
@@ -52,8 +54,21 @@ def test_blend_sweep(motion_dataset, tmp_path):
     zeroshot = str(tmp_path / 'zeroshot_toy.py')
     cfg(motion_dataset.classes[:2], str(sub)).dump(zeroshot)
     model = MODELS.build(Config.fromfile(closeset).model)
+    model.cls_head.train_table()
+    # the "fine-tuned" visual weights: CLIP's plus noise, so alpha 1 and 0
+    # are two different models
+    clip_visual = {k[len('visual.'):]: v for k, v in clip.state_dict().items()
+                   if k.startswith('visual.')}
+    model.backbone.visual.load_state_dict(clip_visual)
+    pure_clip = {k: v.clone() for k, v in model.state_dict().items()}
+    torch.manual_seed(2)
+    with torch.no_grad():
+        for p in model.backbone.visual.parameters():
+            p.add_(0.5 * torch.randn_like(p) * p.std().clamp(min=1e-3))
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
+    clip_ckpt = str(tmp_path / 'clip_model.pth')
+    torch.save(dict(state_dict=pure_clip), clip_ckpt)
 
     out = tmp_path / 'sweep'
     res = subprocess.run(
@@ -69,3 +84,16 @@ def test_blend_sweep(motion_dataset, tmp_path):
         assert round(r['closeset_top1'] * 12 / 100, 6).is_integer()
         assert round(r['hmzs'] * 6 / 100, 6).is_integer()
     assert (out / 'blend_sweep.png').read_bytes()[:4] == b'\x89PNG'
+
+    # Independent reference: each end of the sweep is the plain test of
+    # the corresponding weights, unblended.
+    def top1(config, weights):
+        c = Config.fromfile(config)
+        c.load_from, c.work_dir = weights, str(tmp_path / 'ref')
+        c.model.test_cfg = dict(clip_blend_alpha=None)
+        return 100 * Runner.from_cfg(c).test()['acc/top1']
+
+    ft, orig = top1(closeset, ckpt), top1(closeset, clip_ckpt)
+    assert ft != orig  # the two ends are distinguishable
+    assert rows[0]['closeset_top1'] == pytest.approx(ft)
+    assert rows[1]['closeset_top1'] == pytest.approx(orig)
