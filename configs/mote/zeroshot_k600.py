@@ -1,4 +1,4 @@
-# Zero-shot Kinetics-600 zero-shot: 3 splits of 160 of the 220 classes not in K400.
+# Zero-shot Kinetics-600: 3 splits of 160 of the 220 classes not in K400.
 # Choose the split with --cfg-options test_dataloader.dataset.split=2
 # tools/test.py configs/mote/zeroshot_k600.py CKPT
 _base_ = ['./_zeroshot_base.py']

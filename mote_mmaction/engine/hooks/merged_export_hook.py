@@ -19,7 +19,8 @@ class MoTEMergedExportHook(Hook):
     training class table) and ``<work_dir>/deploy_config.py`` (the training
     config with ``num_experts=1``), each written atomically (a crash never
     leaves half a file). With MMEngine's ``EMAHook`` the averaged weights
-    (experts included) are merged. Only rank 0 writes. A model without MoTE experts
+    (experts included) are merged.
+    Only rank 0 writes. A model without MoTE experts
     (e.g. a stock MMAction2 head) is skipped with one warning.
 
     Args:

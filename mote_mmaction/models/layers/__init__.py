@@ -7,7 +7,8 @@ from .temporal_modulation import temporal_modulation
 from .temporal_transformer import MoTEBlock, MoTETemporalTransformer
 
 __all__ = [
-    'MoTEFeatureAdapter', 'MoTEExpertsFFN', 'MoTEBlock', 'MoTETemporalTransformer',
+    'MoTEFeatureAdapter', 'MoTEExpertsFFN', 'MoTEBlock',
+    'MoTETemporalTransformer',
     'merge_coefficients', 'merge_expert_weights', 'routing_probs',
     'tau_candidates', 'temporal_modulation'
 ]

@@ -31,7 +31,8 @@ class MoTEFeatureAdapter(nn.Module):
             nn.init.zeros_(self.proj.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        """``[N, C, T, H, W]``, ``[N, C]`` or ``[N, T, C]`` to ``[N, T, D]``."""
+        """``[N, C, T, H, W]``, ``[N, C]`` or ``[N, T, C]`` features to
+        frame embeddings ``[N, T, D]``."""
         if x.dim() == 5:
             x = x.mean(dim=(3, 4)).transpose(1, 2)
         elif x.dim() == 2:
