@@ -18,6 +18,14 @@ from typing import IO, Iterator
 TMP_INFIX = '.tmp-'
 
 
+def _open_mode() -> int:
+    """``0o666`` less the umask: the permissions ``open()`` gives a new
+    file (``mkstemp`` makes its files private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _fsync_dir(folder: str) -> None:
     # Directories cannot be opened on Windows; the rename is durable there.
     if os.name != 'posix':
@@ -35,7 +43,7 @@ def atomic_write(path: str, mode: str = 'wb',
     """Open a temporary file that replaces ``path`` when the block ends.
 
     If the block raises, the temporary file is removed and ``path`` is left
-    as it was.
+    as it was. The file gets the permissions ``open()`` would give it.
 
     Args:
         path (str): Destination file. Its folder is created if needed.
@@ -57,6 +65,7 @@ def atomic_write(path: str, mode: str = 'wb',
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _open_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

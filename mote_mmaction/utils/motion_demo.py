@@ -27,10 +27,10 @@ Example:
 import json
 import os
 import os.path as osp
-import tempfile
 import time
 from typing import Callable, Dict, Optional, Sequence
 
+from .atomic_io import atomic_write_text
 from .synthetic_videos import generate_motion_dataset
 
 # Time-reversal pairs: the two clips of a pair show the same frames in
@@ -50,21 +50,6 @@ CLIP_RECORD = 'tiny_clip.json'  # what made the tiny CLIP, and its stats
 DEFAULTS = dict(
     train_videos=24, test_videos=6, num_frames=16, size=(64, 64),
     pretrain_steps=200, pretrain_images=4000, seed=0)
-
-
-def _write_json_atomic(obj: dict, path: str) -> None:
-    fd, tmp = tempfile.mkstemp(
-        prefix=osp.basename(path) + '.', dir=osp.dirname(path) or '.')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -114,7 +99,7 @@ def make_clips(root: str,
                             seed=seed + 1, **common)
     generate_motion_dataset(root, HELD_OUT_CLASSES, test_videos,
                             'zeroshot', seed=seed + 2, **common)
-    _write_json_atomic(settings, record)
+    atomic_write_text(record, json.dumps(settings, indent=2))
     return dict(settings, reused=False, num_clips=n,
                 seconds=time.perf_counter() - start)
 
@@ -147,7 +132,7 @@ def make_tiny_clip(root: str,
         arch, osp.join(root, CLIP_FILE), num_images=pretrain_images,
         steps=pretrain_steps, seed=seed, templates=templates, log=log)
     result = dict(settings=settings, stats=stats)
-    _write_json_atomic(result, record)
+    atomic_write_text(record, json.dumps(result, indent=2))
     return dict(result, reused=False)
 
 

@@ -633,28 +633,13 @@ def generate_motion_dataset(root: str,
                 fps=fps,
                 seed=_clip_seed(seed, split_name, motion, i))
             lines.append(f'{rel} {label}')
-    os.makedirs(root, exist_ok=True)
+    # imported here: _AV_SUBPROCESS loads this file outside its package
+    from .atomic_io import atomic_write_text
     ann_file = osp.join(root, f'{split_name}.txt')
-    _write_lines_atomic(ann_file, lines)
+    atomic_write_text(ann_file, ''.join(line + '\n' for line in lines))
     class_file = osp.join(root, f'{split_name}_classes.txt')
-    _write_lines_atomic(class_file, names)
+    atomic_write_text(class_file, ''.join(n + '\n' for n in names))
     return ann_file, class_file
-
-
-def _write_lines_atomic(path: str, lines: Sequence[str]) -> None:
-    """Write ``lines`` so a reader never sees a partial file."""
-    fd, tmp = tempfile.mkstemp(
-        prefix=osp.basename(path) + '.', dir=osp.dirname(path) or '.')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.writelines(line + '\n' for line in lines)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -22,9 +22,6 @@ Command line::
 """
 import argparse
 import itertools
-import os
-import os.path as osp
-import tempfile
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -33,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .atomic_io import atomic_torch_save
 from .synthetic_videos import (COLOURS, MOTION_CLASSES, SHAPES,
                                render_still)
 
@@ -160,22 +158,6 @@ def object_accuracy(model, tokenizer, images: np.ndarray,
     return float((pred == torch.as_tensor(labels)).float().mean())
 
 
-def _save_atomic(state: Dict[str, torch.Tensor], path: str) -> None:
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=osp.basename(path) + '.', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def pretrain_tiny_clip(arch: dict,
                        out_file: str,
                        num_images: int = 6000,
@@ -261,7 +243,7 @@ def pretrain_tiny_clip(arch: dict,
     labels = [i % len(objects) for i in range(len(check))]
     top1 = object_accuracy(model, tokenizer, check, labels, objects)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    _save_atomic(state, out_file)
+    atomic_torch_save(state, out_file)
     return dict(
         seconds=time.perf_counter() - start,
         final_loss=loss.item(),
