@@ -14,27 +14,6 @@ from typing import Tuple
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def run_tool_inprocess(script: str, *args: str) -> Tuple[bool, str]:
-    """Run ``script`` (relative to the repo) with ``args``.
-
-    Returns:
-        tuple[bool, str]: Whether it failed, and its exit message or
-        ``'<ErrorType>: <message>'``.
-    """
-    argv, path = sys.argv, list(sys.path)
-    sys.argv = [script, *args]
-    sys.path[:0] = [osp.join(REPO, osp.dirname(script))]
-    try:
-        runpy.run_path(osp.join(REPO, script), run_name='__main__')
-    except SystemExit as e:
-        return e.code not in (None, 0), str(e.code)
-    except Exception as e:  # noqa: BLE001  (the tool's own error)
-        return True, f'{type(e).__name__}: {e}'
-    finally:
-        sys.argv, sys.path[:] = argv, path
-    return False, ''
-
-
 @dataclass
 class Result:
     returncode: int
@@ -71,3 +50,15 @@ def run_script(script: str, *args: str) -> Result:
         sys.argv, sys.path[:] = argv, path
         os.chdir(cwd)
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_tool_inprocess(script: str, *args: str) -> Tuple[bool, str]:
+    """Run ``script`` (relative to the repo) with ``args``.
+
+    Returns:
+        tuple[bool, str]: Whether it failed, and what it wrote to stderr
+        (its exit message, or the traceback ending in
+        ``'<ErrorType>: <message>'``).
+    """
+    res = run_script(script, *args)
+    return res.returncode != 0, res.stderr.strip()
