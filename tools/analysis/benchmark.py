@@ -355,11 +355,7 @@ def _short_path(path: str) -> str:
 
 # --------------------------------------------------------------------------
 # config and model
-def pipeline_of(cfg: Config, split: str) -> List[dict]:
-    loader = cfg.get(f'{split}_dataloader')
-    if loader is not None and 'pipeline' in loader.get('dataset', {}):
-        return list(loader.dataset.pipeline)
-    return list(cfg.get(f'{split}_pipeline', []))
+pipeline_of = benchmark_data.pipeline_of
 
 
 def clip_geometry(cfg: Config, split: str) -> Tuple[int, int]:
@@ -998,11 +994,7 @@ def write_clip(path: str, size: Tuple[int, int], seconds: float, fps: int,
 def video_sets(args, root: str) -> Dict[str, Dict]:
     """name -> dict(files, desc) of the clip sets to decode."""
     if args.ann_file:
-        with open(args.ann_file) as f:
-            files = [osp.join(args.data_root, ln.split()[0])
-                     for ln in f if ln.strip()]
-        return dict(given=dict(files=files, desc=dict(
-            source='--ann-file', videos=len(files))))
+        return benchmark_data.given_clip_set(args)
     sets = {}
     geom = dict(short256=(340, 256), full720p=(1280, 720))
     for name in args.synthetic:

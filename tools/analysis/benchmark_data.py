@@ -122,14 +122,19 @@ def write_kinetics_clip(path: str, size: tuple, seconds: float, fps: int,
             container.mux(packet)
 
 
+def given_clip_set(args) -> Dict[str, Dict]:
+    """``dict(given=dict(files, desc))``: the videos of ``--ann-file``."""
+    with open(args.ann_file) as f:
+        files = [osp.join(args.data_root, ln.split()[0])
+                 for ln in f if ln.strip()]
+    return dict(given=dict(files=files, desc=dict(
+        source='--ann-file', videos=len(files))))
+
+
 def clip_sets(args, root: str) -> Dict[str, Dict]:
     """name -> dict(files, desc): the user's list or generated clips."""
     if args.ann_file:
-        with open(args.ann_file) as f:
-            files = [osp.join(args.data_root, ln.split()[0])
-                     for ln in f if ln.strip()]
-        return dict(given=dict(files=files, desc=dict(
-            source='--ann-file', videos=len(files))))
+        return given_clip_set(args)
     sets = {}
     for size in args.kinetics_sizes:
         w, h = (int(v) for v in size.lower().split('x'))
@@ -199,11 +204,12 @@ def _spread(values: List[float]) -> Dict:
                 max=max(values), q1=q[0], q3=q[2], iqr=q[2] - q[0])
 
 
-def _pipeline_of(cfg, split: str) -> List[dict]:
-    key = f'{split}_dataloader'
-    if key in cfg and cfg[key]:
-        return list(cfg[key]['dataset']['pipeline'])
-    return list(cfg.get(f'{split}_pipeline') or [])
+def pipeline_of(cfg, split: str) -> List[dict]:
+    """The pipeline of ``<split>_dataloader`` (or of ``<split>_pipeline``)."""
+    loader = cfg.get(f'{split}_dataloader')
+    if loader is not None and 'pipeline' in loader.get('dataset', {}):
+        return list(loader.dataset.pipeline)
+    return list(cfg.get(f'{split}_pipeline', []))
 
 
 def bench_decoders(cfg, args) -> Dict:
@@ -224,7 +230,7 @@ def bench_decoders(cfg, args) -> Dict:
     try:
         sets = clip_sets(args, root or '')
         for split in args.pipelines:
-            base = _pipeline_of(cfg, split)
+            base = pipeline_of(cfg, split)
             if not base:
                 continue
             test_mode = split != 'train'
