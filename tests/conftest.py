@@ -73,3 +73,34 @@ def video_file(tmp_path_factory) -> str:
     write_motion_clip(
         path, 'moving left', num_frames=16, size=(64, 64), fps=8, seed=0)
     return path
+
+
+@pytest.fixture
+def motion_train_cfg(motion_dataset, tmp_path):
+    """Factory of a short training run on ``motion_dataset``: a 1-layer
+    tiny MoTE model, ``max_iters`` iterations in ``tmp_path``; keyword
+    arguments are added to (or replace) the config's top-level keys."""
+    from mmengine.config import Config
+
+    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+
+    def make(max_iters: int, lr: float = 1e-3, **extra) -> Config:
+        ds = motion_dataset
+        cfg = dict(
+            default_scope='mmaction',
+            model=tiny_mote_model_cfg(ds.classes, num_layers=1),
+            work_dir=str(tmp_path),
+            train_dataloader=dict(
+                batch_size=4, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(type='MoTEVideoDataset', ann_file=ds.train_ann,
+                             data_prefix=ds.data_prefix,
+                             class_names=ds.class_file,
+                             pipeline=tiny_video_pipeline(test_mode=False))),
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
+            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=lr)),
+            log_level='WARNING')
+        cfg.update(extra)
+        return Config(cfg)
+
+    return make

@@ -4,36 +4,21 @@ merged export is made from the EMA weights."""
 import os.path as osp
 
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mote_mmaction.models.deploy import merge_experts_state_dict
-from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 
 
-def test_ema_averages_experts_and_is_exported(motion_dataset, tmp_path):
-    ds = motion_dataset
-    cfg = Config(dict(
-        default_scope='mmaction',
-        model=tiny_mote_model_cfg(ds.classes, num_layers=1),
-        work_dir=str(tmp_path),
-        train_dataloader=dict(
-            batch_size=4, num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(type='MoTEVideoDataset', ann_file=ds.train_ann,
-                         data_prefix=ds.data_prefix,
-                         class_names=ds.class_file,
-                         pipeline=tiny_video_pipeline(test_mode=False))),
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=3),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-2)),
+def test_ema_averages_experts_and_is_exported(motion_train_cfg, tmp_path):
+    cfg = motion_train_cfg(
+        3, lr=1e-2,
         default_hooks=dict(checkpoint=dict(type='CheckpointHook',
                                            interval=100)),
         custom_hooks=[
             dict(type='EMAHook', momentum=0.5),
             dict(type='MoTEMergedExportHook')
         ],
-        randomness=dict(seed=0),
-        log_level='WARNING'))
+        randomness=dict(seed=0))
     runner = Runner.from_cfg(cfg)
     runner.train()
     ema_hook = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook')
