@@ -12,8 +12,8 @@ import pytest
 import mote_mmaction  # noqa: F401  (compat patches before mmaction.models)
 from mmaction.utils import register_all_modules
 
-from mote_mmaction.utils.synthetic_videos import (generate_motion_dataset,
-                                                  write_motion_clip)
+from mote_mmaction.testing.synthetic_videos import (generate_motion_dataset,
+                                                    write_motion_clip)
 
 register_all_modules(init_default_scope=True)
 

@@ -8,7 +8,7 @@ from mmaction.registry import MODELS, TRANSFORMS
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction import compat
-from mote_mmaction.utils.synthetic_videos import write_motion_clip
+from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 
 def test_frame_extract_with_short_side(tmp_path):

@@ -11,8 +11,8 @@ import sys
 import pytest
 import torch
 
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

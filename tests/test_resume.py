@@ -12,8 +12,8 @@ from mmengine.runner import Runner
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 
 class Killed(RuntimeError):
@@ -70,9 +70,9 @@ def make_cfg(root, work_dir, kill_at=None, resume=False):
             default_hooks=dict(
                 checkpoint=dict(type='CheckpointHook', interval=1),
                 logger=dict(type='LoggerHook', interval=1)),
-            custom_hooks=[] if kill_at is None else [
-                dict(type='_KillAtIterHook', at=kill_at)
-            ],
+            custom_hooks=[dict(type='MoTERoutingStepHook')] + (
+                [] if kill_at is None else
+                [dict(type='_KillAtIterHook', at=kill_at)]),
             randomness=dict(seed=7, deterministic=True),
             resume=resume,
             log_level='WARNING'))

@@ -47,7 +47,7 @@ def no_trust(monkeypatch):
 def tiny(tmp_path_factory):
     """A tiny MoTE model's state dict and config file (with a test set)."""
     tmp = tmp_path_factory.mktemp('safe_loading')
-    from mote_mmaction.utils.synthetic_videos import generate_motion_dataset
+    from mote_mmaction.testing.synthetic_videos import generate_motion_dataset
     root = str(tmp / 'data')
     ann, names = generate_motion_dataset(root, CLASSES, 1, 'val', seed=3)
     torch.manual_seed(0)

@@ -1,5 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Tiny model configs for tests and demos (random weights, CPU-fast)."""
+"""Test and demo helpers.
+
+Tiny model configs (here; random weights, CPU-fast) and small real videos
+whose classes are defined by motion (:mod:`.synthetic_videos`, imported
+from there so that ``python -m mote_mmaction.testing.synthetic_videos``
+runs it as a script).
+"""
 import copy
 from typing import Optional, Sequence
 

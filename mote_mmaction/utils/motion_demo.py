@@ -30,8 +30,8 @@ import os.path as osp
 import time
 from typing import Callable, Dict, Optional, Sequence
 
+from ..testing.synthetic_videos import generate_motion_dataset
 from .atomic_io import atomic_write_text
-from .synthetic_videos import generate_motion_dataset
 
 # Time-reversal pairs: the two clips of a pair show the same frames in
 # opposite orders, and each name starts with what the first frame shows.

@@ -4,7 +4,7 @@
 The embedded demo needs a CLIP whose text tower knows the words of its class
 names, so that zero-shot recognition of unseen classes is possible at all.
 This module makes one in seconds on a CPU: stills of coloured shapes
-(:func:`~mote_mmaction.utils.synthetic_videos.render_still`, the objects of
+(:func:`~mote_mmaction.testing.synthetic_videos.render_still`, the objects of
 the demo's clips) captioned from a small compositional vocabulary
 (``'a large red square on the left'``), and open_clip's CLIP trained with
 the symmetric InfoNCE loss. The result is saved as an open_clip state dict,
@@ -30,9 +30,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..testing.synthetic_videos import (COLOURS, MOTION_CLASSES, SHAPES,
+                                        render_still)
 from .atomic_io import atomic_torch_save
-from .synthetic_videos import (COLOURS, MOTION_CLASSES, SHAPES,
-                               render_still)
 
 # CLIP's pixel statistics, as the demo config's data preprocessor.
 _MEAN = (122.771, 116.746, 104.093)

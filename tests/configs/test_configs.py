@@ -10,8 +10,8 @@ from mmaction.utils import register_all_modules
 from mmengine.config import Config
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 register_all_modules()
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -11,8 +11,8 @@ from open_clip.model import CLIP
 
 from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 TRAIN = list(MOTION_CLASSES[:3])
 

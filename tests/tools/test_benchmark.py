@@ -123,7 +123,8 @@ def test_data_mode(tmp_path):
 
 
 def test_data_mode_ann_file(tmp_path):
-    from mote_mmaction.utils.synthetic_videos import generate_motion_dataset
+    from mote_mmaction.testing.synthetic_videos import \
+        generate_motion_dataset
     ann, _ = generate_motion_dataset(str(tmp_path), ['growing'], 2, 'd')
     r, _ = bench(tmp_path, 'data_ann', '--mode', 'data', '--ann-file', ann,
                  '--data-root', str(tmp_path), '--clips', '2',

@@ -13,7 +13,7 @@ from mmengine.config import Config
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-from mote_mmaction.utils.synthetic_videos import write_motion_clip
+from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = ['moving left', 'moving right', 'growing']

@@ -13,8 +13,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

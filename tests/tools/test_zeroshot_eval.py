@@ -11,8 +11,8 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

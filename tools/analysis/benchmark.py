@@ -1001,7 +1001,7 @@ def video_sets(args, root: str) -> Dict[str, Dict]:
         folder = osp.join(root, name)
         os.makedirs(folder, exist_ok=True)
         if name == 'motion64':
-            from mote_mmaction.utils.synthetic_videos import (
+            from mote_mmaction.testing.synthetic_videos import (
                 MOTION_CLASSES, generate_motion_dataset)
             ann, _ = generate_motion_dataset(
                 folder, list(MOTION_CLASSES[:args.num_videos]), 1, 'bench',

@@ -11,7 +11,7 @@ from PIL import Image
 
 from mote_mmaction.datasets.transforms.test_views import (mote_crop_offsets,
                                                          short_side_size)
-from mote_mmaction.utils.synthetic_videos import write_motion_clip
+from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 
 def _frames(h, w, n=3, seed=0):

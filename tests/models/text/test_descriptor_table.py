@@ -11,8 +11,8 @@ from mmengine.runner import Runner
 from mote_mmaction.models.text.text_encoder import CLIPTextEncoder
 from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
-from mote_mmaction.utils.synthetic_videos import (MOTION_CLASSES,
-                                                  generate_motion_dataset)
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
 
 TEMPLATES = ('a video of {}.', 'a person {}.', '{}')
 VOCAB = [('moving left', 'sliding to the left'), ('growing', ),

@@ -14,7 +14,7 @@ import pytest
 from mmaction.datasets import VideoDataset
 from mmaction.registry import TRANSFORMS
 
-from mote_mmaction.utils.synthetic_videos import (
+from mote_mmaction.testing.synthetic_videos import (
     MOTION_CLASSES, canonical_motion, generate_motion_dataset, main,
     motion_to_snake, render_motion_frames, write_motion_clip)
 
@@ -297,7 +297,7 @@ def test_cli_and_speed(tmp_path):
 def test_module_entry_point(tmp_path):
     out = tmp_path / 'mod'
     res = subprocess.run([
-        sys.executable, '-m', 'mote_mmaction.utils.synthetic_videos',
+        sys.executable, '-m', 'mote_mmaction.testing.synthetic_videos',
         str(out), '--classes', 'shrinking', '--videos-per-class', '1'
     ],
                          cwd=REPO,
@@ -311,9 +311,9 @@ def test_module_entry_point(tmp_path):
 
 
 def test_compositional_class_names():
-    from mote_mmaction.utils.synthetic_videos import (canonical_class,
-                                                      class_to_snake,
-                                                      parse_class_name)
+    from mote_mmaction.testing.synthetic_videos import (canonical_class,
+                                                        class_to_snake,
+                                                        parse_class_name)
     cls = parse_class_name('Red_Square  moving left')
     assert (cls.colour, cls.shape, cls.motion) == ('red', 'square',
                                                     'moving left')
@@ -351,7 +351,7 @@ def test_colour_change_pair_is_the_time_reversal():
 
 
 def test_render_still_attributes_and_trail():
-    from mote_mmaction.utils.synthetic_videos import render_still
+    from mote_mmaction.testing.synthetic_videos import render_still
     frame, attrs = render_still('green', 'triangle', seed=3)
     assert frame.shape == (64, 64, 3) and frame.dtype == np.uint8
     assert attrs['colour'] == 'green' and attrs['motion'] is None

@@ -22,14 +22,14 @@ without a colour a random light colour. :func:`render_still` draws single
 frames of the same objects with their attributes, for captioned images.
 
 Example:
-    >>> from mote_mmaction.utils.synthetic_videos import (
+    >>> from mote_mmaction.testing.synthetic_videos import (
     ...     MOTION_CLASSES, generate_motion_dataset)
     >>> ann_file, class_file = generate_motion_dataset(
     ...     'data/motion', MOTION_CLASSES[:4], 10, 'train', seed=0)
 
 Command line::
 
-    python -m mote_mmaction.utils.synthetic_videos data/motion \\
+    python -m mote_mmaction.testing.synthetic_videos data/motion \\
         --classes 'moving left' 'moving right' --videos-per-class 10
 """
 import argparse
@@ -634,7 +634,7 @@ def generate_motion_dataset(root: str,
                 seed=_clip_seed(seed, split_name, motion, i))
             lines.append(f'{rel} {label}')
     # imported here: _AV_SUBPROCESS loads this file outside its package
-    from .atomic_io import atomic_write_text
+    from ..utils.atomic_io import atomic_write_text
     ann_file = osp.join(root, f'{split_name}.txt')
     atomic_write_text(ann_file, ''.join(line + '\n' for line in lines))
     class_file = osp.join(root, f'{split_name}_classes.txt')
