@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .backbones import CLIPViT
+from .data_preprocessors import MoTEGPUDecodePreprocessor
 from .heads import MoTEHead
 from .losses import MoTEFeatureMSELoss
 from .recognizers import MoTERecognizer
@@ -7,5 +8,5 @@ from .text import CLIPTextEncoder
 
 __all__ = [
     'CLIPViT', 'CLIPTextEncoder', 'MoTEHead', 'MoTEFeatureMSELoss',
-    'MoTERecognizer'
+    'MoTERecognizer', 'MoTEGPUDecodePreprocessor'
 ]

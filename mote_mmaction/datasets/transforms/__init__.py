@@ -1,4 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .compressed_video import (MoTEDeferredTestViews, MoTELazyGrayscale,
+                               MoTEPackVideoBytes, MoTEVideoReadBytes)
 from .grayscale import MoTERandomGrayscale
 from .test_sample import MoTETestSample, mote_test_indices
 from .test_views import MoTETestCrop, MoTETestResize
@@ -8,5 +10,7 @@ from .video_readers import VIDEO_READERS, VideoReader, open_video
 __all__ = [
     'MoTERandomGrayscale', 'MoTEVideoInit', 'MoTEVideoDecode',
     'VIDEO_READERS', 'VideoReader', 'open_video', 'MoTETestSample',
-    'mote_test_indices', 'MoTETestCrop', 'MoTETestResize'
+    'mote_test_indices', 'MoTETestCrop', 'MoTETestResize',
+    'MoTEVideoReadBytes', 'MoTELazyGrayscale', 'MoTEDeferredTestViews',
+    'MoTEPackVideoBytes'
 ]
