@@ -18,9 +18,8 @@ Descriptor vocabularies (``.json``, ``id,name,description`` ``.csv``: several
 phrasings per class, see :mod:`.class_descriptions`) are read too; their
 names are returned here.
 
-This module must only use the standard library: the data preparation
-scripts in ``tools/data`` load it without importing the package (which
-pulls in PyTorch and MMAction2).
+The data preparation scripts (``tools/data``, through
+:mod:`mote_mmaction.datasets.lists`) write the files read here.
 """
 import csv
 import hashlib

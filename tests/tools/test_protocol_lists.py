@@ -2,18 +2,13 @@
 """tools/data/protocols/*: K-shot lists and base-to-novel splits from
 small lists the tests write."""
 import json
-import os.path as osp
-import subprocess
-import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from _inprocess_tools import run_script
+
 
 
 def run(tool, *args):
-    return subprocess.run(
-        [sys.executable, f'tools/data/protocols/{tool}.py'] +
-        [str(a) for a in args],
-        cwd=REPO, capture_output=True, text=True, timeout=60)
+    return run_script(f'tools/data/protocols/{tool}.py', *args)
 
 
 def ok(tool, *args):

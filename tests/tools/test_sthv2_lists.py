@@ -1,19 +1,14 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """tools/data/sthv2/build_lists.py on small official-shaped JSON files."""
 import json
-import os.path as osp
-import subprocess
-import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from _inprocess_tools import run_script
+
 P = 'something-something-v2'
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, 'tools/data/sthv2/build_lists.py'] +
-        [str(a) for a in args], cwd=REPO, capture_output=True, text=True,
-        timeout=60)
+    return run_script('tools/data/sthv2/build_lists.py', *args)
 
 
 def tree(tmp_path):

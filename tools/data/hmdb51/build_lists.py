@@ -13,9 +13,11 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _common  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    hmdb51_split, write_list, write_names)
+from mote_mmaction.utils.class_names import normalize_class_name  # noqa: E402
 
 
 def parse_args():
@@ -43,7 +45,7 @@ def main():
     results = []
     try:
         for k in args.splits:
-            classes, train, test = _common.hmdb51_split(args.split_dir, k)
+            classes, train, test = hmdb51_split(args.split_dir, k)
             if results and classes != results[0][1]:
                 other = sorted(set(classes) ^ set(results[0][1]))
                 raise ValueError(
@@ -54,14 +56,13 @@ def main():
         sys.exit(f'error: {e}')
     classes = results[0][1]
     names = osp.join(args.out_dir, 'hmdb51_class_names.txt')
-    _common.write_names(names,
-                        [_common.normalize_class_name(c) for c in classes])
+    write_names(names, [normalize_class_name(c) for c in classes])
     print(f'{len(classes)} classes -> {names}')
     for k, _, train, test in results:
         for kind, entries in (('train', train), ('val', test)):
             out = osp.join(args.out_dir, f'hmdb51_{kind}_split_{k}_videos.txt')
             print(
-                f'split {k} {kind}: {_common.write_list(out, entries)} videos '
+                f'split {k} {kind}: {write_list(out, entries)} videos '
                 f'-> {out}')
 
 

@@ -14,9 +14,11 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _common  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    find_kinetics_csv, kinetics_classes, kinetics_entries, kinetics_rows,
+    write_list, write_names)
 
 
 def parse_args():
@@ -56,16 +58,15 @@ def main():
         # The class list always comes from train.csv (all 400 classes).
         rows = {
             'train':
-            _common.kinetics_rows(
-                _common.find_kinetics_csv(args.ann_dir, 'train'))
+            kinetics_rows(find_kinetics_csv(args.ann_dir, 'train'))
         }
-        classes = _common.kinetics_classes(rows['train'])
+        classes = kinetics_classes(rows['train'])
         for subset in args.subsets:
             if subset not in rows:
-                csv_file = _common.find_kinetics_csv(args.ann_dir, subset)
-                rows[subset] = _common.kinetics_rows(csv_file)
+                csv_file = find_kinetics_csv(args.ann_dir, subset)
+                rows[subset] = kinetics_rows(csv_file)
                 extra = sorted(
-                    set(_common.kinetics_classes(rows[subset])) - set(classes))
+                    set(kinetics_classes(rows[subset])) - set(classes))
                 if extra:
                     raise ValueError(f'{csv_file}: labels not in train.csv: '
                                      f'{extra[:10]}')
@@ -73,7 +74,7 @@ def main():
         for subset in args.subsets:
             root = args.skip_missing.replace('{subset}', subset) \
                 if args.skip_missing else None
-            entries, missing = _common.kinetics_entries(
+            entries, missing = kinetics_entries(
                 rows[subset], classes, root, args.keep_parentheses)
             outputs.append((subset, entries, missing, root))
     except (OSError, ValueError) as e:
@@ -81,11 +82,11 @@ def main():
     if len(classes) != 400:
         print(f'warning: train.csv has {len(classes)} classes, not 400')
     names = osp.join(args.out_dir, 'kinetics400_class_names.txt')
-    _common.write_names(names, classes)
+    write_names(names, classes)
     print(f'{len(classes)} classes -> {names}')
     for subset, entries, missing, root in outputs:
         out = osp.join(args.out_dir, f'kinetics400_{subset}_list_videos.txt')
-        _common.write_list(out, entries)
+        write_list(out, entries)
         print(f'{subset}: {len(entries)} videos -> {out}' +
               (f' ({missing} missing under {root} skipped)' if root else ''))
 

@@ -18,9 +18,12 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _common  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    er_zasr_splits, k600_zeroshot_split, kinetics_classes, kinetics_entries,
+    kinetics_rows, novel_classes, random_k600_splits, read_class_list,
+    write_list, write_names)
 
 
 def parse_args():
@@ -75,29 +78,29 @@ def parse_args():
 def main():
     args = parse_args()
     try:
-        rows = _common.kinetics_rows(args.k600_csv)
-        k600 = _common.kinetics_classes(rows)
-        k400 = _common.read_class_list(args.k400_classes)
-        novel = _common.novel_classes(k600, k400)
+        rows = kinetics_rows(args.k600_csv)
+        k600 = kinetics_classes(rows)
+        k400 = read_class_list(args.k400_classes)
+        novel = novel_classes(k600, k400)
         if args.splits or args.er_zasr:
             if args.splits:
-                sources = [(_common.read_class_list(f), f)
-                           for f in args.splits]
+                sources = [(read_class_list(f), f)
+                   for f in args.splits]
             else:
                 sources = [(names, f'{args.er_zasr} test split {k}')
                            for k, names in enumerate(
-                               _common.er_zasr_splits(args.er_zasr), 1)]
+                               er_zasr_splits(args.er_zasr), 1)]
             splits = [
-                _common.k600_zeroshot_split(
+                k600_zeroshot_split(
                     names, k600, k400, source, size=args.split_size)
                 for names, source in sources
             ]
         else:
-            splits = _common.random_k600_splits(
+            splits = random_k600_splits(
                 novel, args.make_splits, size=args.split_size)
         outputs = [
-            _common.kinetics_entries(rows, names, args.skip_missing,
-                                     not args.drop_parentheses)
+            kinetics_entries(rows, names, args.skip_missing,
+                             not args.drop_parentheses)
             for names in splits
         ]
     except (OSError, ValueError) as e:
@@ -112,8 +115,8 @@ def main():
               'splits of the paper')
     for k, (names, (entries, missing)) in enumerate(zip(splits, outputs), 1):
         prefix = osp.join(args.out_dir, f'k600_zeroshot_split_{k}')
-        _common.write_names(f'{prefix}_class_names.txt', names)
-        _common.write_list(f'{prefix}_videos.txt', entries)
+        write_names(f'{prefix}_class_names.txt', names)
+        write_list(f'{prefix}_videos.txt', entries)
         print(f'split {k}: {len(names)} classes, {len(entries)} videos -> '
               f'{prefix}_videos.txt' +
               (f' ({missing} missing under {args.skip_missing} skipped)'

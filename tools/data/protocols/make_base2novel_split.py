@@ -28,9 +28,12 @@ import os.path as osp
 import random
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _lists  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    read_list, sample_k_shot, write_list, write_names)
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
 
 
 def parse_args():
@@ -100,9 +103,9 @@ def relabel(entries, labels):
 def main():
     args = parse_args()
     try:
-        names = _lists.load_names(args.class_names)
-        train = _lists.read_list(args.train_list)
-        test = _lists.read_list(args.test_list)
+        names = load_class_names(args.class_names, normalize=False)
+        train = read_list(args.train_list)
+        test = read_list(args.test_list)
         for path, entries in ((args.train_list, train),
                               (args.test_list, test)):
             bad = sorted({c for _, c in entries if not 0 <= c < len(names)})
@@ -110,13 +113,13 @@ def main():
                 raise ValueError(f'{path}: labels {bad[:10]} outside the '
                                  f'{len(names)} classes of '
                                  f'{args.class_names}')
-        base_names = (_lists.load_names(args.base_classes)
+        base_names = (load_class_names(args.base_classes, normalize=False)
                       if args.base_classes else None)
         base, novel = split_classes(names, args.split, args.split_seed,
                                     base_names, args.base_classes)
         shots = {
-            s: relabel(_lists.sample_k_shot(train, args.shots, s, base,
-                                            args.train_list), base)
+            s: relabel(sample_k_shot(train, args.shots, s, base,
+                                     args.train_list), base)
             for s in args.seeds
         }
     except (OSError, ValueError) as e:
@@ -124,21 +127,20 @@ def main():
     out = args.out_dir
     prefix = osp.join(out, args.name)
     for half, labels in (('base', base), ('novel', novel)):
-        _lists.write_names(f'{prefix}_{half}_classes.txt',
-                           [names[c] for c in labels])
-        n = _lists.write_list(f'{prefix}_{half}_test.txt',
-                              relabel(test, labels))
+        write_names(f'{prefix}_{half}_classes.txt',
+                    [names[c] for c in labels])
+        n = write_list(f'{prefix}_{half}_test.txt',
+                       relabel(test, labels))
         print(f'{half}: {len(labels)} classes, {n} test videos')
     for s, entries in shots.items():
         path = f'{prefix}_base_train_k{args.shots}_seed{s}.txt'
-        print(f'seed {s}: {_lists.write_list(path, entries)} base training '
-              f'videos -> {path}')
+        print(f'seed {s}: {write_list(path, entries)} base training '
+       f'videos -> {path}')
     meta = dict(name=args.name, class_names=osp.basename(args.class_names),
                 split=('file' if args.base_classes else args.split),
                 split_seed=args.split_seed, base_labels=base,
                 novel_labels=novel, shots=args.shots, seeds=args.seeds)
-    with open(f'{prefix}_base2novel.json', 'w', encoding='utf-8') as f:
-        json.dump(meta, f, indent=2)
+    atomic_write_text(f'{prefix}_base2novel.json', json.dumps(meta, indent=2))
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Draw all-way K-shot training lists (MoTE paper Table 5).
 
-    python tools/data/protocols/make_fewshot_lists.py \
+    python tools/data/protocols/make_fewshotpy \
         data/ucf101/ucf101_train_split_1_videos.txt \
         --shots 2 4 8 16 --seeds 1 2 3 --out-dir data/ucf101/fewshot
 
@@ -17,9 +17,11 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _lists  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    by_class, read_list, sample_k_shot, write_list)
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():
@@ -46,28 +48,26 @@ def main():
     args = parse_args()
     out_dir = args.out_dir or osp.dirname(osp.abspath(args.train_list))
     try:
-        entries = _lists.read_list(args.train_list)
-        labels = sorted(_lists.by_class(entries))
+        entries = read_list(args.train_list)
+        labels = sorted(by_class(entries))
         if args.num_classes is not None and len(labels) != args.num_classes:
             raise ValueError(f'{args.train_list}: {len(labels)} classes, '
                              f'expected {args.num_classes}')
-        drawn = {(k, s): _lists.sample_k_shot(entries, k, s, labels,
-                                              args.train_list)
+        drawn = {(k, s): sample_k_shot(entries, k, s, labels, args.train_list)
                  for k in args.shots for s in args.seeds}
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
     files = {}
     for (k, s), subset in drawn.items():
         out = osp.join(out_dir, fewshot_name(args.train_list, k, s))
-        n = _lists.write_list(out, subset)
+        n = write_list(out, subset)
         files[f'k{k}_seed{s}'] = osp.basename(out)
         print(f'K={k} seed={s}: {n} videos ({len(labels)} classes) -> {out}')
     meta = dict(source=osp.basename(args.train_list),
                 source_videos=len(entries), num_classes=len(labels),
                 shots=args.shots, seeds=args.seeds, files=files)
     meta_file = osp.join(out_dir, 'fewshot_lists.json')
-    with open(meta_file, 'w', encoding='utf-8') as f:
-        json.dump(meta, f, indent=2)
+    atomic_write_text(meta_file, json.dumps(meta, indent=2))
     print(f'summary -> {meta_file}')
 
 

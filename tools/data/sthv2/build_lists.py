@@ -28,9 +28,9 @@ import re
 import sys
 from typing import Dict, List, Optional, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _common  # noqa: E402
+from mote_mmaction.datasets.lists import write_list, write_names  # noqa: E402
 
 PREFIX = 'something-something-v2'
 _PLACEHOLDER = re.compile(r'\[([^\[\]]*)\]')
@@ -149,11 +149,11 @@ def main():
         if i in templates else labels[i] for i in range(len(labels))
     ]
     out = osp.join(args.out_dir, 'sthv2_class_names.txt')
-    _common.write_names(out, names)
+    write_names(out, names)
     print(f'{len(names)} classes -> {out}')
     for kind, entries in splits.items():
         path = osp.join(args.out_dir, f'sthv2_{kind}_list_videos.txt')
-        print(f'{kind}: {_common.write_list(path, entries)} videos -> {path}')
+        print(f'{kind}: {write_list(path, entries)} videos -> {path}')
 
 
 if __name__ == '__main__':

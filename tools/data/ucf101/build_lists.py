@@ -15,9 +15,12 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-import _common  # noqa: E402
+from mote_mmaction.datasets.lists import (  # noqa: E402
+    ucf101_authors_names, ucf101_classes, ucf101_split, write_list,
+    write_names, write_names_csv)
+from mote_mmaction.utils.class_names import normalize_class_name  # noqa: E402
 
 
 def parse_args():
@@ -48,13 +51,13 @@ def parse_args():
 def main():
     args = parse_args()
     try:
-        classes = _common.ucf101_classes(
+        classes = ucf101_classes(
             osp.join(args.ann_dir, 'classInd.txt'))
         outputs = []
         for k in args.splits:
             for kind, src in (('train', f'trainlist0{k}.txt'),
                               ('val', f'testlist0{k}.txt')):
-                entries = _common.ucf101_split(
+                entries = ucf101_split(
                     osp.join(args.ann_dir, src), classes)
                 out = osp.join(args.out_dir,
                                f'ucf101_{kind}_split_{k}_videos.txt')
@@ -62,16 +65,14 @@ def main():
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
     names = osp.join(args.out_dir, 'ucf101_class_names.txt')
-    _common.write_names(names,
-                        [_common.normalize_class_name(c) for c in classes])
+    write_names(names, [normalize_class_name(c) for c in classes])
     print(f'{len(classes)} classes -> {names}')
     if args.authors_names:
         csv_names = osp.join(args.out_dir, 'ucf101_class_names.csv')
-        _common.write_names_csv(csv_names,
-                                _common.ucf101_authors_names(classes))
+        write_names_csv(csv_names, ucf101_authors_names(classes))
         print(f"the authors' class strings -> {csv_names}")
     for out, entries, what in outputs:
-        print(f'{what}: {_common.write_list(out, entries)} videos -> {out}')
+        print(f'{what}: {write_list(out, entries)} videos -> {out}')
 
 
 if __name__ == '__main__':
