@@ -63,19 +63,20 @@ def main():
             optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
             default_hooks=dict(checkpoint=dict(type='CheckpointHook',
                                                interval=100)),
+            custom_hooks=[dict(type='MoTERoutingStepHook')],
             randomness=dict(seed=0, diff_rank_seed=True),
             log_level='WARNING'))
     runner = Runner.from_cfg(cfg)
     head = runner.model.module.cls_head
     draws = []
-    orig = head.draw_routing
+    orig = head.router.draw
 
     def record():
         result = orig()
         draws.append(result)
         return result
 
-    head.draw_routing = record
+    head.router.draw = record
     runner.train()
     state = {k: v.detach().clone() for k, v in
              runner.model.module.state_dict().items()}

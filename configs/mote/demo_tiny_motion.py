@@ -141,6 +141,7 @@ param_scheduler = [
 ]
 
 custom_hooks = [
+    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

@@ -31,6 +31,7 @@ model = dict(
 optim_wrapper = dict(paramwise_cfg=dict(_delete_=True))
 # no CLIP visual weights to blend with at test
 custom_hooks = [
+    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

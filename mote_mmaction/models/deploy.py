@@ -7,7 +7,8 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 
 from ..utils.atomic_io import atomic_torch_save
-from .layers.temporal_experts import merge_expert_weights
+from .layers.temporal_experts import (merge_expert_weights,
+                                      normalize_merge_coeffs)
 
 _EXPERT_KEY = re.compile(r'^(?P<stem>.*\.mlp\.fc_(?:up|dn))\.(?P<e>\d+)\.'
                          r'(?P<leaf>weight|bias)$')
@@ -51,11 +52,11 @@ def merge_experts_state_dict(
         if sorted(experts) != list(range(n)):
             raise KeyError(f'{stem}.*.{leaf}: expert ids {sorted(experts)} '
                            'are not 0..N-1')
+        if coeffs is not None and len(coeffs) != n:
+            raise ValueError(f'{n} experts in {stem} but {len(coeffs)} '
+                             'coeffs')
         c = torch.full((n, ), 1.0 / n, dtype=torch.float64) if coeffs is \
-            None else torch.as_tensor(coeffs, dtype=torch.float64)
-        if c.shape != (n, ):
-            raise ValueError(f'{n} experts in {stem} but {len(c)} coeffs')
-        c = c / c.sum()
+            None else normalize_merge_coeffs(coeffs, n)
         stacked = torch.stack([experts[i].float() for i in range(n)])
         out[f'{stem}.0.{leaf}'] = merge_expert_weights(stacked, c).to(
             experts[0].dtype)

@@ -1,6 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""CLIP weights from local files: OpenAI TorchScript / state dict and
-open_clip checkpoints, into the backbone and the text encoder."""
+"""CLIP towers for open_clip's architectures (built offline), and CLIP
+weights from local files: OpenAI TorchScript / state dict and open_clip
+checkpoints, into the backbone and the text encoder."""
+import open_clip
 import pytest
 import torch
 from mmaction.registry import MODELS
@@ -8,7 +10,8 @@ from mmaction.utils import register_all_modules
 from open_clip.model import CLIP
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.models.clip_utils import load_clip_state_dict
+from mote_mmaction.models.clip_utils import (build_text_tower,
+                                             load_clip_state_dict)
 from mote_mmaction.testing import tiny_clip_arch
 
 register_all_modules()
@@ -97,3 +100,31 @@ def test_wrong_architecture_is_a_clear_error(tmp_path):
         dict(type='CLIPViT', arch=tiny_clip_arch(), pretrained=path))
     with pytest.raises(ValueError, match='do not fit'):
         backbone.init_weights()
+
+
+# ----------------------------------------------------------------------
+# Both towers build and run for several architectures (on the meta
+# device: shapes only, no weights, no download).
+ARCHS = {  # name: (image size, embed dim)
+    'ViT-B-32': (224, 512),
+    'ViT-B-16': (224, 512),
+    'ViT-L-14': (224, 768),
+    'ViT-L-14-336': (336, 768),
+}
+
+
+@pytest.mark.parametrize('arch', sorted(ARCHS))
+def test_towers_build_and_run(arch):
+    size, dim = ARCHS[arch]
+    with torch.device('meta'):
+        backbone = MODELS.build(dict(type='CLIPViT', arch=arch))
+        frames = backbone(torch.empty(2, 3, 4, size, size))
+        text = build_text_tower(arch)
+        tokens = torch.zeros(3, 77, dtype=torch.long)
+        embeds = text(tokens)
+    assert backbone.embed_dim == dim
+    assert frames.shape == (2, 4, dim)
+    assert embeds.shape == (3, dim)
+    # the architecture really is open_clip's (not a default): patch size
+    vision = open_clip.get_model_config(arch)['vision_cfg']
+    assert backbone.visual.conv1.kernel_size == (vision['patch_size'], ) * 2

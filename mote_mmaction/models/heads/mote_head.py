@@ -9,14 +9,12 @@ import torch.nn.functional as F
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, SampleList
-from mmengine.dist import broadcast_object_list, get_rank
-from mmengine.logging import MessageHub, MMLogger
+from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
 from ...utils.class_descriptions import load_class_phrasings
 from ...utils.class_names import describe_class_names
-from ..layers.temporal_experts import (merge_coefficients, routing_probs,
-                                       tau_candidates)
+from ..layers.expert_router import MoTERouter
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
 from .input_check import check_frame_features
@@ -82,8 +80,10 @@ class MoTEHead(BaseHead):
         sync_routing (bool): Draw the same experts and taus on every rank.
             Defaults to False (each rank draws its own, as MoTE's code).
         routing_seed (int, optional): Seed of the routing draws, which are a
-            function of ``(seed, iteration, rank)`` so a resumed run draws
-            what the uninterrupted run would have. Defaults to the process's
+            function of ``(seed, iteration, rank)`` (see
+            :class:`~mote_mmaction.models.layers.MoTERouter`; the iteration
+            comes from ``MoTERoutingStepHook``) so a resumed run draws what
+            the uninterrupted run would have. Defaults to the process's
             torch seed (set by MMEngine's ``randomness``).
         eval_merge_coeffs (Sequence[float], optional): Test-time merge
             weights. Defaults to uniform (MoTE).
@@ -168,8 +168,6 @@ class MoTEHead(BaseHead):
         self.mse_target = mse_target
         self.tfm = tfm
         self.test_scale_logits = test_scale_logits
-        self.sync_routing = sync_routing
-        self.routing_seed = routing_seed
 
         self.temporal = MoTETemporalTransformer(
             in_channels, num_layers, num_heads, num_experts, max_frames,
@@ -187,18 +185,10 @@ class MoTEHead(BaseHead):
                              torch.zeros(num_classes, in_channels))
         self._train_table_ready = False
 
-        # A plain CPU tensor, not a buffer: experts are drawn on the host,
-        # so routing never waits for the GPU.
-        self.routing_probs = routing_probs(num_experts, routing_temperature)
-        self.taus = tau_candidates(tau_beta, tau_num_scales, tau_with_inf)
-        self.register_buffer(
-            'tau_coeffs',
-            torch.stack([merge_coefficients(num_experts, t)
-                         for t in self.taus]).float(),
-            persistent=False)
-        self._routing_iter: Optional[int] = None
-        self._routing_calls = 0
-        self._routing_base_seed: Optional[int] = None
+        self.router = MoTERouter(
+            num_experts, num_layers, routing_temperature, tau_beta,
+            tau_num_scales, tau_with_inf, seed=routing_seed,
+            sync=sync_routing)
 
         self._eval_names: Optional[List[Tuple[str, ...]]] = None
         self._eval_table: Optional[Tensor] = None
@@ -312,46 +302,6 @@ class MoTEHead(BaseHead):
         return self._eval_table, False
 
     # ------------------------------------------------------------------
-    # routing
-    def _routing_generator(self) -> torch.Generator:
-        """A generator seeded by (seed, iteration, call, rank).
-
-        Deterministic in the iteration counter that MMEngine restores on
-        resume, so routing needs no state of its own in checkpoints.
-        """
-        if self._routing_base_seed is None:
-            seed = self.routing_seed
-            if seed is None:
-                seed = torch.initial_seed() % (2**31)
-            if self.sync_routing:
-                box = [seed]
-                broadcast_object_list(box, src=0)
-                seed = box[0]
-            self._routing_base_seed = int(seed)
-        it = MessageHub.get_current_instance().get_info('iter')
-        if it != self._routing_iter:
-            self._routing_iter, self._routing_calls = it, 0
-        rank = 0 if self.sync_routing else get_rank()
-        key = (self._routing_base_seed, -1 if it is None else int(it),
-               self._routing_calls, rank)
-        self._routing_calls += 1
-        gen = torch.Generator()
-        gen.manual_seed(hash(key) % (2**63))
-        return gen
-
-    def draw_routing(self) -> Tuple[List[int], List[int]]:
-        """Expert index and tau index per layer for one training step.
-
-        Drawn on the CPU, so picking experts never syncs with the GPU.
-        """
-        gen = self._routing_generator()
-        n = self.temporal.num_layers
-        experts = torch.multinomial(self.routing_probs, n,
-                                    replacement=True, generator=gen)
-        taus = torch.randint(len(self.taus), (n, ), generator=gen)
-        return experts.tolist(), taus.tolist()
-
-    # ------------------------------------------------------------------
     # forward paths
     @staticmethod
     def _cosine(video: Tensor, table: Tensor) -> Tensor:
@@ -391,7 +341,7 @@ class MoTEHead(BaseHead):
         """
         x = self.frame_features(x)
         if self.training:
-            experts, _ = self.draw_routing()
+            experts, _ = self.router.draw()
             h = self.temporal(x, experts=experts)
             return self.logit_scale.exp() * self._cosine(
                 self._pool(x, h).mean(dim=1), self.train_table())
@@ -466,7 +416,7 @@ class MoTEHead(BaseHead):
             dict: ``loss_cls``, ``loss_wmr``, ``loss_mse`` and ``top{k}_acc``.
         """
         x = self.frame_features(feats)
-        experts, tau_idx = self.draw_routing()
+        experts, tau_idx = self.router.draw()
         table = self.train_table()
         scale = self.logit_scale.exp()
 
@@ -478,8 +428,8 @@ class MoTEHead(BaseHead):
         losses['loss_cls'] = self.loss_cls(logits, targets)
 
         if self.num_experts > 1:
-            coeffs = [self.tau_coeffs[i] for i in tau_idx]
-            h_merged = self.temporal(x, coeffs=coeffs)
+            h_merged = self.temporal(
+                x, coeffs=self.router.merge_coeffs(tau_idx))
         else:  # one expert: the merged pass is the expert pass
             h_merged = h_expert
         out_merged = self._pool(x, h_merged)

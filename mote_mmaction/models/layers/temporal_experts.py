@@ -1,17 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Mixture of temporal experts: one FFN per expert, merged in weight space.
 
-The three ways MoTE uses its experts all live here:
-
-* routing (training, expert path): one expert per layer and step, drawn
-  from ``softmax([1..N] / t)``;
-* weight merging (training, WMR path): coefficients ``softmax([1..N]/tau)``
-  with ``tau`` drawn from ``{+-beta * 2**k, k=0..K-1} U {inf}``;
-* merged inference: fixed coefficients (uniform by default), merged once
-  and cached until the weights change.
+An expert FFN runs in one of three ways: one expert alone (training,
+expert path), a merge with given coefficients (training, WMR path), or the
+test-time merge with fixed coefficients (uniform by default). Which expert
+and which coefficients a training step uses is the router's choice
+(:mod:`.expert_router`).
 """
-import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,29 +21,21 @@ class QuickGELU(nn.Module):
         return x * torch.sigmoid(1.702 * x)
 
 
-def routing_probs(num_experts: int, temperature: float = 1.0) -> Tensor:
-    """``softmax([1..N] / t)``: expert ``N-1`` is drawn most often."""
-    return torch.softmax(
-        torch.arange(1, num_experts + 1, dtype=torch.float64) / temperature,
-        dim=0)
+def normalize_merge_coeffs(coeffs: Sequence[float],
+                           num_experts: int) -> Tensor:
+    """Check and normalise user merge weights to sum 1 (float64).
 
-
-def tau_candidates(beta: float = 0.6, num_scales: int = 5,
-                   with_inf: bool = True) -> Tuple[float, ...]:
-    """``{+-beta * 2**k : k < num_scales}`` (and ``inf``), sorted."""
-    taus = [s * beta * 2**k for k in range(num_scales) for s in (-1, 1)]
-    if with_inf:
-        taus.append(math.inf)
-    return tuple(sorted(taus))
-
-
-def merge_coefficients(num_experts: int, tau: float) -> Tensor:
-    """``softmax([1..N] / tau)``; ``tau = inf`` gives the uniform average."""
-    if math.isinf(tau):
-        return torch.full((num_experts, ), 1.0 / num_experts,
-                          dtype=torch.float64)
-    return torch.softmax(
-        torch.arange(1, num_experts + 1, dtype=torch.float64) / tau, dim=0)
+    Raises:
+        ValueError: If there are not ``num_experts`` finite, non-negative
+            weights with a positive sum.
+    """
+    c = torch.as_tensor(coeffs, dtype=torch.float64).flatten()
+    if c.numel() != num_experts or not torch.isfinite(c).all() or \
+            (c < 0).any() or c.sum() <= 0:
+        raise ValueError(f'merge coefficients must be {num_experts} '
+                         'finite, non-negative numbers with a positive '
+                         f'sum, got {list(coeffs)}')
+    return c / c.sum()
 
 
 def merge_expert_weights(stacked: Tensor, coeffs: Tensor) -> Tensor:
@@ -97,26 +85,17 @@ class MoTEExpertsFFN(nn.Module):
         self.act = QuickGELU()
         self.fc_dn = nn.ModuleList(
             nn.Linear(hidden, embed_dims) for _ in range(num_experts))
-        if eval_coeffs is None:
-            coeffs = torch.full((num_experts, ), 1.0 / num_experts)
-        else:
-            coeffs = torch.as_tensor(eval_coeffs, dtype=torch.float64)
-            if coeffs.shape != (num_experts, ) or coeffs.sum() <= 0:
-                raise ValueError(f'eval_coeffs must be {num_experts} '
-                                 f'non-negative numbers, got {eval_coeffs}')
-            coeffs = (coeffs / coeffs.sum()).float()
+        coeffs = torch.full((num_experts, ), 1.0 / num_experts) \
+            if eval_coeffs is None else \
+            normalize_merge_coeffs(eval_coeffs, num_experts).float()
         # Not persistent: a test-time choice, configured, not learned.
         self.register_buffer('eval_coeffs', coeffs, persistent=False)
-        self._merged_cache: Optional[Tuple[tuple, List[Tensor]]] = None
-        # Off only to measure what the cache saves (benchmarks).
-        self.cache_merged = True
 
     def reset_parameters(self, std: float = 0.02) -> None:
         """Independent ``N(0, std)`` weights and zero biases per expert."""
         for layer in (*self.fc_up, *self.fc_dn):
             nn.init.normal_(layer.weight, std=std)
             nn.init.zeros_(layer.bias)
-        self._merged_cache = None
 
     def _stacked(self) -> List[Tensor]:
         return [
@@ -132,29 +111,6 @@ class MoTEExpertsFFN(nn.Module):
             return [self.fc_up[0].weight, self.fc_up[0].bias,
                     self.fc_dn[0].weight, self.fc_dn[0].bias]
         return [merge_expert_weights(p, coeffs) for p in self._stacked()]
-
-    def _params_version(self) -> tuple:
-        return tuple((p.data_ptr(), p._version, p.device, p.dtype)
-                     for p in self.parameters()) + (
-                         self.eval_coeffs.data_ptr(),
-                         self.eval_coeffs._version)
-
-    def eval_params(self) -> List[Tensor]:
-        """Test-time merged weights, cached until any expert changes.
-
-        The cache is keyed on each parameter's storage and version counter,
-        which optimizer steps and ``load_state_dict`` bump, so stale weights
-        are never served. With autograd on, nothing is cached.
-        """
-        if self.num_experts == 1 or torch.is_grad_enabled() or \
-                not self.cache_merged:
-            return self.merged_params(self.eval_coeffs)
-        version = self._params_version()
-        if self._merged_cache is None or self._merged_cache[0] != version:
-            merged = [p.detach() for p in self.merged_params(
-                self.eval_coeffs)]
-            self._merged_cache = (self._params_version(), merged)
-        return self._merged_cache[1]
 
     def ffn(self, x: Tensor, params: Sequence[Tensor]) -> Tensor:
         """Apply one FFN given its four tensors."""
@@ -177,9 +133,13 @@ class MoTEExpertsFFN(nn.Module):
         """
         if expert is not None:
             return self.fc_dn[expert](self.act(self.fc_up[expert](x)))
-        if coeffs is not None:
-            return self.ffn(x, self.merged_params(coeffs))
-        return self.ffn(x, self.eval_params())
+        # The test-time merge is recomputed every call rather than cached:
+        # it costs N x the FFN's weights, negligible next to the CLIP
+        # encoder, and a cache cannot see every way weights change (e.g.
+        # writes through ``.data``). ``tools/merge_experts.py`` makes the
+        # deploy form that skips it.
+        return self.ffn(x, self.merged_params(
+            self.eval_coeffs if coeffs is None else coeffs))
 
     def extra_repr(self) -> str:
         return f'num_experts={self.num_experts}'

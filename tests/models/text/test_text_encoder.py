@@ -1,7 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Descriptor vocabularies give the normalised ensemble over templates x
-phrasings; plain names keep MoTE's table bit for bit."""
+"""CLIPTextEncoder: MoTE's template ensemble, the table cache, and
+descriptor vocabularies (the normalised ensemble over templates x
+phrasings; plain names keep MoTE's table bit for bit)."""
 import json
+
+import pytest
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
@@ -77,9 +80,9 @@ def test_plain_names_are_bit_identical_to_mote():
     names = ['moving left', 'growing', 'shrinking']
     want = _mote_table(enc, names)
     assert torch.equal(enc.encode(names), want)
-    runs = enc.num_tower_runs
+    runs = enc.cache_info().misses
     assert torch.equal(enc.encode([(n, ) for n in names]), want)  # cached
-    assert enc.num_tower_runs == runs
+    assert enc.cache_info().misses == runs
 
 
 def test_head_tables_from_a_descriptor_file(tmp_path):
@@ -139,3 +142,49 @@ def test_dataset_and_vocabulary_hook_use_the_descriptions(tmp_path):
     assert seen and not seen[0][1]
     torch.testing.assert_close(seen[0][0], _ensemble(enc, vocab))
     assert head._eval_names is None  # training vocabulary restored
+
+
+# ----------------------------------------------------------------------
+# The table cache and MoTE's template ensemble
+def test_text_tower_runs_once_per_vocabulary():
+    from _tiny_model import build_tiny, clips, samples
+    model = build_tiny(num_layers=1).eval()
+    enc = model.cls_head.text_encoder
+    with torch.no_grad():
+        model(clips(), samples([0, 1]), mode='predict')
+        runs = enc.cache_info().misses
+        assert runs == 1
+        model(clips(), samples([0, 1]), mode='predict')
+        assert enc.cache_info().misses == runs
+        model.set_vocabulary(['a', 'b'])
+        model(clips(), samples([0, 1]), mode='predict')
+        assert enc.cache_info().misses == runs + 1
+        model.set_vocabulary(None)
+        model(clips(), samples([0, 1]), mode='predict')
+        model.set_vocabulary(['a', 'b'])
+        model(clips(), samples([0, 1]), mode='predict')
+        assert enc.cache_info().misses == runs + 1
+    assert enc.cache_info().currsize == 2
+
+
+def test_added_tables_are_used_without_the_tower():
+    enc = _encoder()
+    table = torch.randn(3, 64)
+    enc.add_table(['x', 'y', 'z'], table)
+    got = enc.encode(['x', 'y', 'z'])
+    assert torch.allclose(got, F.normalize(table, dim=-1))
+    assert enc.cache_info().misses == 0 and enc.cache_info().hits == 1
+    with pytest.raises(ValueError, match='3 classes'):
+        enc.add_table(['x', 'y', 'z'], torch.randn(2, 64))
+
+
+def test_class_table_is_template_ensemble():
+    from mote_mmaction.models.text.text_encoder import MOTE_TEMPLATES
+    enc = CLIPTextEncoder(arch=tiny_clip_arch())
+    assert enc.templates == tuple(MOTE_TEMPLATES)
+    assert len(enc.templates) == 28
+    assert 'a video of a person practicing {}.' in enc.templates
+    table = enc.encode(['growing'])
+    per = _embed(enc, [t.format('growing') for t in enc.templates])
+    assert torch.allclose(table[0], F.normalize(per.mean(0), dim=-1),
+                          atol=1e-6)
