@@ -29,17 +29,25 @@ _LUMA_FIXED = (19595, 38470, 7471)
 def _resize(frames: torch.Tensor, size: Sequence[int], mode: str,
             antialias: bool) -> torch.Tensor:
     """``[N, 3, h, w]`` uint8 -> ``[N, 3, *size]`` uint8 (rounded, as the
-    CPU transforms return uint8 after each resize)."""
+    CPU transforms return uint8 after each resize). ``antialias``: PIL's
+    resampling (``MoTETestResize``); otherwise OpenCV's (``Resize``)."""
     if tuple(frames.shape[-2:]) == tuple(size):
         return frames
     if mode not in ('bilinear', 'bicubic', 'nearest'):
         raise ValueError(f'GPU decoding resizes bilinear, bicubic or '
                          f'nearest, got {mode!r}')
-    out = F.interpolate(
-        frames.float(), size=tuple(size), mode=mode,
-        antialias=antialias and mode != 'nearest',
-        align_corners=None if mode == 'nearest' else False)
-    return out.round_().clamp_(0, 255).to(torch.uint8)
+    def one(x: torch.Tensor, hw: Sequence[int]) -> torch.Tensor:
+        out = F.interpolate(
+            x.float(), size=tuple(hw), mode=mode,
+            antialias=antialias and mode != 'nearest',
+            align_corners=None if mode == 'nearest' else False)
+        return out.round_().clamp_(0, 255).to(torch.uint8)
+
+    if antialias and mode != 'nearest':
+        # PIL resamples width, then height, rounding to uint8 in between:
+        # the same two passes are within 2 levels of PIL (one 2-D pass: 17)
+        return one(one(frames, (frames.shape[-2], size[1])), size)
+    return one(frames, size)
 
 
 def _grayscale(frames: torch.Tensor) -> torch.Tensor:
