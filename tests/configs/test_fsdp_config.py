@@ -1,0 +1,69 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""configs/mote/k400_vit-l14_16f_fsdp.py: FlexibleRunner + FSDPStrategy.
+
+On CPU, torch 2.14's FSDP (FSDP1, what MMEngine 0.10.7's FSDPStrategy
+wraps) runs on gloo only with ``device_id='cpu'`` (the strategy's default,
+``LOCAL_RANK``, asks for an accelerator), and it refuses MoTE as is:
+``MoTEHead.logit_scale`` is a 0-d parameter ("FSDP doesn't support scalar
+parameters"), which holds on GPUs too. The 2-rank run is therefore a
+strict xfail naming that error: it turns into a failure to remove once the
+head's temperature is a ``[1]`` tensor.
+"""
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import FUNCTIONS, STRATEGIES
+
+from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
+                                                    generate_motion_dataset)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CFG = osp.join(REPO, 'configs', 'mote', 'k400_vit-l14_16f_fsdp.py')
+
+
+def test_config_is_l14_16f_with_fsdp():
+    cfg = Config.fromfile(CFG)
+    assert cfg.runner_type == 'FlexibleRunner'
+    assert cfg.model.backbone.arch == 'ViT-L-14'
+    assert cfg.model.cls_head.in_channels == 768
+    assert cfg.train_dataloader.dataset.pipeline[1].clip_len == 16
+    wrapper = cfg.strategy.model_wrapper
+    assert wrapper.use_orig_params  # lr_mult groups need real parameters
+    strategy = STRATEGIES.build(cfg.strategy.to_dict())
+    assert type(strategy).__name__ == 'FSDPStrategy'
+    with FUNCTIONS.switch_scope_and_registry(None):
+        policy = FUNCTIONS.get(wrapper.auto_wrap_policy.type)
+    assert callable(policy)
+
+
+@pytest.mark.xfail(strict=True, reason='FSDP refuses the 0-d parameter '
+                   'MoTEHead.logit_scale (see the module docstring)')
+def test_fsdp_trains_on_two_gloo_ranks(tmp_path):
+    root = str(tmp_path / 'data')
+    generate_motion_dataset(root, list(MOTION_CLASSES[:3]), 2, 'train',
+                            seed=0)
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    res = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run',
+         '--nproc_per_node=2', f'--master_port={port}',
+         'tests/_fsdp_worker.py', root, str(tmp_path)],
+        cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
+        capture_output=True, text=True, timeout=300)
+    log = res.stdout[-3000:] + res.stderr[-3000:]
+    if res.returncode != 0:
+        assert "FSDP doesn't support scalar parameters. Change " \
+            'cls_head.logit_scale' in res.stderr, log  # no other failure
+        pytest.fail('FSDP wrap failed on cls_head.logit_scale')
+    results = [json.loads((tmp_path / f'result_rank{r}.json').read_text())
+               for r in (0, 1)]
+    assert all(r['wrapper'] == 'MMFullyShardedDataParallel' and r['finite']
+               and len(r['losses']) == 2 for r in results), results
+    assert results[0]['ckpt'], results
