@@ -178,6 +178,47 @@ step train_compile 150 $BENCH --mode train --batch "$TRAIN_BATCH" \
 step infer_compile 120 $BENCH --mode infer --batch "$INFER_BATCH" \
     --views "$VIEWS" --compile --json "$OUT_DIR/infer_compile.json"
 
+# GPU decoding (configs/mote/k400_gpu_decode.py): the preprocessor's CUDA
+# test, then decode + views of one 4x3 test sample (340x256, keyframe
+# every 250 frames), timed on the GPU.
+gpu_decode() {
+    $PY -m pytest -q -p no:cacheprovider \
+        tests/models/data_preprocessors/test_gpu_decode_preprocessor.py \
+        -k cuda || return 1
+    $PY - "$OUT_DIR/gpu_decode.json" <<'EOF'
+import json, sys, tempfile, time
+import torch
+sys.path.insert(0, 'tests')
+import mote_mmaction  # noqa: F401
+from mmaction.utils import register_all_modules
+from mmaction.registry import MODELS, TRANSFORMS
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from _compressed_videos import write_pan_h264
+register_all_modules()
+cfg = Config.fromfile('configs/mote/k400_gpu_decode.py')
+path = tempfile.mktemp(suffix='.mp4')
+write_pan_h264(path, num_frames=300, size=(340, 256), keyint=250)
+pipe = Compose([TRANSFORMS.build(t) for t in cfg.test_pipeline])
+pre = MODELS.build(cfg.model.data_preprocessor).cuda()
+packed = pipe(dict(filename=path, start_index=0, modality='RGB', label=0))
+meta = packed['data_samples'].metainfo
+for _ in range(3):
+    pre.decode_views(packed['inputs'], meta)
+torch.cuda.synchronize()
+n, t0 = 20, time.perf_counter()
+for _ in range(n):
+    pre.decode_views(packed['inputs'], meta)
+torch.cuda.synchronize()
+dt = (time.perf_counter() - t0) / n
+res = dict(mode='gpu_decode', views_per_s=12 / dt, videos_per_s=1 / dt)
+json.dump(res, open(sys.argv[1], 'w'), indent=2)
+print('==', json.dumps(res))
+EOF
+}
+export -f gpu_decode
+step gpu_decode 90 bash -c gpu_decode
+
 # shellcheck disable=SC2086
 $PY tools/analysis/benchmark.py --mode summary --inputs "$OUT_DIR"/*.json \
     --json "$OUT_DIR/summary.json" 2> /dev/null | tee "$OUT_DIR/summary.txt"
