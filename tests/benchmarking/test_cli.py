@@ -1,20 +1,23 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""tools/analysis/benchmark.py and gpu_check.sh on the tiny config, CPU.
+"""mote_mmaction.benchmarking (tools/analysis/benchmark.py) and
+gpu_check.sh on the tiny config, CPU.
 
-Each run is a subprocess (the tool sets MessageHub/logger state) with the
-smallest iteration counts; only fields and invariants are checked, never a
-speed.
+Each run calls ``main(argv)`` in this process with the smallest iteration
+counts; only fields and invariants are checked, never a speed.
 """
+import contextlib
+import io
 import json
+import os
 import os.path as osp
 import shutil
 import subprocess
-import sys
 
 import pytest
 
+from mote_mmaction.benchmarking import main
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join('tools', 'analysis', 'benchmark.py')
 CFG = osp.join('configs', 'mote', 'demo_tiny_motion.py')
 FAST = ('--device', 'cpu', '--warmup', '1', '--iters', '1', '--repeats', '2')
 FIELDS = ('mode', 'config', 'device', 'batch', 'amp_dtype', 'grad_ckpt',
@@ -24,12 +27,16 @@ FIELDS = ('mode', 'config', 'device', 'batch', 'amp_dtype', 'grad_ckpt',
 
 def bench(tmp_path, name, *args, config=CFG):
     out = tmp_path / f'{name}.json'
-    cmd = [sys.executable, TOOL] + ([config] if config else []) + \
-        list(args) + ['--json', str(out)]
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
-                         timeout=900)
-    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
-    return json.loads(out.read_text()), res.stdout
+    argv = ([config] if config else []) + [str(a) for a in args] + \
+        ['--json', str(out)]
+    text, cwd = io.StringIO(), os.getcwd()
+    try:
+        os.chdir(REPO)
+        with contextlib.redirect_stdout(text):
+            main(argv)
+    finally:
+        os.chdir(cwd)
+    return json.loads(out.read_text()), text.getvalue()
 
 
 def check_fields(r):
@@ -75,9 +82,10 @@ def test_infer_compare(tmp_path, results):
                     '--tfm-classes', '7', '--text-templates', '1', *FAST)
     check_fields(r)
     assert r['unit'] == 'views/s' and r['views_per_step'] == 4
-    assert set(r['compare']) == {'merged', 'unmerged', 'deploy', 'tfm_7',
+    # merged: 4 experts merged every forward; deploy: merged once
+    assert set(r['compare']) == {'merged', 'deploy', 'tfm_7',
                                  'vocab_7_no_tfm'}
-    for key in ('merged_over_deploy', 'unmerged_over_merged',
+    for key in ('merged_over_deploy', 'head_merged_over_deploy',
                 'tfm_overhead', 'tfm_only_overhead', 'tfm_share',
                 'merge_share'):
         assert key in r['ratios'], key
@@ -89,15 +97,15 @@ def test_infer_compare(tmp_path, results):
     results['infer'] = r
 
 
-@pytest.mark.parametrize('flags', [('--merged', 'off'), ('--deploy', ),
+@pytest.mark.parametrize('flags', [(), ('--deploy', ),
                                    ('--tfm-classes', '3')])
 def test_infer_variants(tmp_path, flags):
     r, _ = bench(tmp_path, 'variant', '--mode', 'infer', '--batch', '1',
                  '--num-classes', '5', '--random-text-tables', *flags,
                  *FAST)
     check_fields(r)
-    assert r['variant'] == {'--merged': 'unmerged', '--deploy': 'deploy',
-                            '--tfm-classes': 'tfm_3'}[flags[0]]
+    assert r['variant'] == {(): 'merged', ('--deploy', ): 'deploy',
+                            ('--tfm-classes', '3'): 'tfm_3'}[flags]
     assert r['text_tower_runs_warmup'] == 0  # random tables: never runs
     assert r['text_tower_runs_during_timing'] == 0
 

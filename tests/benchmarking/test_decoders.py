@@ -1,16 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""``benchmark.py --mode data --decoders``: every variant on the same
-generated clips, side by side, with the workers needed; fields and
-invariants only, never a speed."""
+"""mote_mmaction.benchmarking.decoders (``benchmark.py --mode data
+--decoders``): every variant on the same generated clips, side by side,
+with the workers needed; fields and invariants only, never a speed.
+
+The side-by-side run is the one command-line smoke test of the benchmark:
+a subprocess, as torchcodec needs the tool to restart itself on PyAV's
+FFmpeg."""
 import json
 import os.path as osp
 import subprocess
 import sys
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
+from mote_mmaction.benchmarking import decoders
 
-import benchmark_data  # noqa: E402
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_with_decoder_replaces_only_the_decode_steps():
@@ -18,12 +21,12 @@ def test_with_decoder_replaces_only_the_decode_steps():
             dict(type='UniformSample', clip_len=8, num_clips=4,
                  test_mode=True),
             dict(type='DecordDecode'), dict(type='Resize', scale=(-1, 224))]
-    out = benchmark_data.with_decoder(pipe, 'pyav')
+    out = decoders.with_decoder(pipe, 'pyav')
     assert out[0] == dict(type='MoTEVideoInit', backend='pyav',
                           io_backend='disk')
     assert out[2] == dict(type='MoTEVideoDecode')
     assert out[1] == pipe[1] and out[3] == pipe[3]
-    assert benchmark_data.with_decoder(out, 'decord_unsorted')[0][
+    assert decoders.with_decoder(out, 'decord_unsorted')[0][
         'type'] == 'DecordInit'
 
 

@@ -12,7 +12,7 @@
 # Steps (ViT-B/16 8x224, configs/mote/k400.py, bf16, random weights):
 #   train_ckpt / train_nockpt   train step with / without grad checkpointing,
 #                               backbone-vs-head breakdown, sync audit
-#   infer_compare               merged (cached) vs unmerged vs deploy vs
+#   infer_compare               merged (4 experts, every forward) vs deploy vs
 #                               TFM-600 vs 600 classes without TFM
 #   tiny_amp                    real training run of the tiny config with
 #                               tools/train.py --amp on generated clips
