@@ -1,96 +1,118 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+"""The build steps ``pyproject.toml`` cannot express (metadata lives there).
+
+``mim train/test/search mote_mmaction`` read ``configs/``, ``tools/`` and
+``model-index.yml`` from ``<package>/.mim``:
+
+* wheels (``pip install .``, ``pip wheel .``, ``python -m build``) get copies,
+  written into the build directory only;
+* editable installs get ``mote_mmaction/.mim`` as links into the checkout
+  (git-ignored), so edited configs are seen without reinstalling.
+
+All intermediate output (``build/``, ``*.egg-info``) goes to a temporary
+directory, so building leaves the checkout as it was.
+"""
+import atexit
 import os
 import os.path as osp
 import shutil
-import sys
+import tempfile
+from typing import Dict, Iterator, Optional, Tuple
 
-from setuptools import find_packages, setup
+from setuptools import setup
+from setuptools.command.build_py import build_py
+from setuptools.command.editable_wheel import editable_wheel
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ['configs', 'tools', 'model-index.yml']
+PACKAGE = 'mote_mmaction'
+# What ``<package>/.mim`` holds, and the file types shipped of each folder.
+MIM_CONTENT: Dict[str, Optional[Tuple[str, ...]]] = {
+    'configs': ('.py', '.yml', '.txt', '.csv'),
+    'tools': ('.py', '.sh', '.md'),
+    'model-index.yml': None,
+}
 
 
-def read_version() -> str:
-    scope = {}
-    with open(osp.join(HERE, 'mote_mmaction', 'version.py')) as f:
-        exec(f.read(), scope)
-    return scope['__version__']
-
-
-def read_requirements(name: str):
-    reqs = []
-    with open(osp.join(HERE, 'requirements', name)) as f:
-        for line in f:
-            line = line.split('#', 1)[0].strip()
-            if line:
-                reqs.append(line)
-    return reqs
-
-
-def add_mim_extension() -> None:
-    """Put configs/, tools/ and model-index.yml in ``mote_mmaction/.mim``.
-
-    ``mim train mote_mmaction CFG`` looks there. Wheels and sdists get
-    copies; editable installs (``develop`` or PEP 660 ``editable_wheel``,
-    which modern pip runs instead of ``develop``) get symlinks, so edits to
-    the configs are seen without reinstalling.
-    """
-    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
-        mode = 'symlink'
-    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build',
-                                         'build_py', 'install')):
-        mode = 'copy'
-    else:
-        return
-    mim_dir = osp.join(HERE, 'mote_mmaction', '.mim')
-    os.makedirs(mim_dir, exist_ok=True)
-    for name in MIM_FILES:
-        src = osp.join(HERE, name)
-        dst = osp.join(mim_dir, name)
-        if osp.islink(dst) and osp.realpath(dst) == osp.realpath(src):
-            # Already linked by an editable install: keep the link (wheel
-            # and sdist builds copy the files it points to), so building a
-            # wheel does not freeze the editable install's configs.
+def mim_files(root: str) -> Iterator[str]:
+    """Yield the paths, relative to ``root``, that ``.mim`` ships."""
+    for name, exts in MIM_CONTENT.items():
+        if exts is None:
+            yield name
             continue
-        if osp.islink(dst) or osp.isfile(dst):
-            os.remove(dst)
-        elif osp.isdir(dst):
-            shutil.rmtree(dst)
-        if mode == 'symlink':
+        for dirpath, dirnames, filenames in os.walk(osp.join(root, name)):
+            dirnames[:] = sorted(d for d in dirnames if d != '__pycache__')
+            for filename in sorted(filenames):
+                if filename.endswith(exts):
+                    yield osp.relpath(osp.join(dirpath, filename), root)
+
+
+class BuildPy(build_py):
+    """``build_py`` that also copies the ``.mim`` content into ``build_lib``
+    (never into the source tree)."""
+
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:  # editable installs link, see EditableWheel
+            return
+        mim_dir = osp.join(self.build_lib, PACKAGE, '.mim')
+        for rel in mim_files(HERE):
+            dst = osp.join(mim_dir, rel)
+            self.mkpath(osp.dirname(dst))
+            self.copy_file(osp.join(HERE, rel), dst)
+
+
+class EditableWheel(editable_wheel):
+    """PEP 660 editable wheel that ``mim`` and mmengine can locate.
+
+    Both find a package's folder as ``<dist location>/<first line of
+    top_level.txt>`` (``pkg_resources``). An editable install's dist-info
+    sits in site-packages while the package stays in the checkout, so that
+    folder does not exist and ``mim list`` skips the package. An editable
+    wheel is bound to this checkout anyway (its finder maps the import to
+    it): its ``top_level.txt`` names the checkout's package folder first
+    (``os.path.join`` keeps an absolute second part), then the import name.
+    """
+
+    def run(self) -> None:
+        self._link_mim()
+        if self.dist_info_dir is None:  # pip passes its own metadata dir
+            dist_info = self.reinitialize_command('dist_info')
+            dist_info.output_dir = self.dist_dir
+            dist_info.ensure_finalized()
+            dist_info.run()
+            self.dist_info_dir = dist_info.dist_info_dir
+        self._point_top_level(str(self.dist_info_dir))
+        super().run()
+
+    @staticmethod
+    def _link_mim() -> None:
+        mim_dir = osp.join(HERE, PACKAGE, '.mim')
+        os.makedirs(mim_dir, exist_ok=True)
+        for name in MIM_CONTENT:
+            src, dst = osp.join(HERE, name), osp.join(mim_dir, name)
+            if osp.islink(dst) and osp.realpath(dst) == osp.realpath(src):
+                continue
+            if osp.isdir(dst) and not osp.islink(dst):
+                shutil.rmtree(dst)  # copies left by an old setup.py
+            elif osp.lexists(dst):
+                os.remove(dst)
             os.symlink(osp.relpath(src, mim_dir), dst)
-        elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.pyc'))
-        else:
-            shutil.copyfile(src, dst)
+
+    @staticmethod
+    def _point_top_level(dist_info_dir: str) -> None:
+        path = osp.join(dist_info_dir, 'top_level.txt')
+        pkg_dir = osp.join(HERE, PACKAGE)
+        with open(path) as f:
+            names = [n for n in f.read().split() if n != pkg_dir]
+        with open(path, 'w') as f:
+            f.write('\n'.join([pkg_dir] + names) + '\n')
 
 
 if __name__ == '__main__':
-    add_mim_extension()
+    tmp = tempfile.mkdtemp(prefix=f'{PACKAGE}-build-')
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     setup(
-        name='mote_mmaction',
-        version=read_version(),
-        description='MoTE (NeurIPS 2024) for MMAction2: mixture of temporal '
-        'experts for CLIP-based video recognition',
-        long_description=open(osp.join(HERE, 'README.md')).read(),
-        long_description_content_type='text/markdown',
-        license='Apache License 2.0',
-        python_requires='>=3.9',
-        packages=find_packages(include=['mote_mmaction', 'mote_mmaction.*']),
-        include_package_data=True,
-        package_data={
-            'mote_mmaction': [
-                '.mim/model-index.yml', '.mim/configs/**/*.py',
-                '.mim/configs/**/*.yml', '.mim/configs/**/*.txt',
-                '.mim/configs/**/*.csv', '.mim/tools/**/*.py',
-                '.mim/tools/**/*.sh', '.mim/tools/**/*.md'
-            ]
-        },
-        install_requires=read_requirements('runtime.txt'),
-        extras_require={
-            'tests': read_requirements('tests.txt'),
-            'mim': read_requirements('mminstall.txt'),
-            'decoders': read_requirements('decoders.txt'),
-            'plot': read_requirements('plot.txt'),
-        },
-        zip_safe=False)
+        cmdclass=dict(build_py=BuildPy, editable_wheel=EditableWheel),
+        options=dict(
+            build=dict(build_base=osp.join(tmp, 'build')),
+            egg_info=dict(egg_base=tmp)))

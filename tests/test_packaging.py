@@ -1,25 +1,42 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Packaging: requirement files, the wheel's ``.mim`` content, editable
-installs and the OpenMMLab tools run from an installed package."""
+"""Packaging: PEP 621 metadata, requirement files, builds that leave the
+checkout clean, the wheel's ``.mim`` content, editable installs, and
+``mim list/search/train/test`` for editable and regular installs."""
 import glob
+import importlib.metadata
+import json
 import os
 import os.path as osp
-import runpy
 import shutil
 import subprocess
 import sys
+import sysconfig
+import tarfile
 import zipfile
-from typing import Dict, List, Set
+from types import SimpleNamespace
+from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 from mmengine.config import Config
 from packaging.requirements import Requirement
 
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PURELIB = sysconfig.get_paths()['purelib']  # this venv's site-packages
 # What a checkout may hold beside the sources; never part of a build.
 TOP_LEVEL_IGNORE = {'.git', 'work_dirs', 'data', 'build', 'dist'}
 ANY_LEVEL_IGNORE = shutil.ignore_patterns('.venv*', '.mim', '__pycache__',
                                           '*.egg-info', '.pytest_cache')
+# What setup.py's build_py ships from each folder into ``.mim``.
+MIM_EXTS = dict(
+    configs=('.py', '.yml', '.txt', '.csv'), tools=('.py', '.sh', '.md'))
+EXTRAS = dict(
+    tests='tests.txt', mim='mminstall.txt', decoders='decoders.txt',
+    plot='plot.txt')
 
 
 def copy_ignore(path: str, names: List[str]) -> Set[str]:
@@ -29,9 +46,11 @@ def copy_ignore(path: str, names: List[str]) -> Set[str]:
     return ignored
 
 
-def read_reqs(name: str) -> List[Requirement]:
-    setup = runpy.run_path(osp.join(REPO, 'setup.py'), run_name='setup')
-    return [Requirement(r) for r in setup['read_requirements'](name)]
+def read_reqs(name: str, root: str = REPO) -> List[Requirement]:
+    """A requirements file as setuptools' ``file`` directive reads it."""
+    with open(osp.join(root, 'requirements', name)) as f:
+        lines = [line.split('#', 1)[0].strip() for line in f]
+    return [Requirement(line) for line in lines if line]
 
 
 def pins(reqs: List[Requirement]) -> Dict[str, str]:
@@ -63,126 +82,266 @@ def test_requirements_are_consistent():
         if version is not None:
             assert req.specifier.contains(version, prereleases=True), \
                 (str(req), version)
-    assert 'pytest' in {canonical(r.name) for r in read_reqs('tests.txt')}
+    tests = {canonical(r.name) for r in read_reqs('tests.txt')}
+    assert 'pytest' in tests
+    # openmim is installed with --no-deps (its openxlab dependency
+    # downgrades setuptools below torch's floor); its other deps are here.
+    assert 'openmim' not in tests
+    mim_deps = {
+        canonical(r.name)
+        for r in map(Requirement, importlib.metadata.requires('openmim'))
+        if r.marker is None
+    }
+    assert mim_deps - {'opendatalab', 'pip'} <= tests
 
 
-def pip(*args: str, cwd: str = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-m', 'pip', *args, '-q'],
-                          cwd=cwd,
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
+def run(cmd: List[str], cwd: str = REPO, **kw) -> subprocess.CompletedProcess:
+    res = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=600, **kw)
+    assert res.returncode == 0, (cmd, res.stdout[-2000:], res.stderr[-3000:])
+    return res
+
+
+def pip(*args: str) -> subprocess.CompletedProcess:
+    # No network and this venv's setuptools: --no-build-isolation.
+    return run([sys.executable, '-m', 'pip', *args, '-q', '--no-deps',
+                '--no-build-isolation'])
+
+
+def snapshot(root: str) -> Dict[str, Optional[Tuple[int, int]]]:
+    """Every path under ``root`` (links not followed) -> (size, mtime) of
+    files and links, None for folders."""
+    out: Dict[str, Optional[Tuple[int, int]]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = osp.join(dirpath, name)
+            st = os.lstat(path)
+            is_dir = osp.isdir(path) and not osp.islink(path)
+            out[osp.relpath(path, root)] = None if is_dir else (
+                st.st_size, st.st_mtime_ns)
+    return out
+
+
+def mim_names(wheel_path: str) -> Set[str]:
+    return {n for n in zipfile.ZipFile(wheel_path).namelist()
+            if n.startswith('mote_mmaction/.mim/')}
 
 
 @pytest.fixture(scope='module')
-def source_copy(tmp_path_factory) -> str:
-    """A copy of the checkout: builds write into ``mote_mmaction/.mim``,
-    which must not replace this checkout's editable-install symlinks."""
-    src = str(tmp_path_factory.mktemp('pkg') / 'src')
+def builds(tmp_path_factory) -> SimpleNamespace:
+    """A copy of the checkout, built the ways users build it: ``pip wheel
+    .``, ``python -m build`` (an sdist, then a wheel from it) and ``pip
+    install .`` (into a ``--target`` folder, not this venv)."""
+    tmp = tmp_path_factory.mktemp('pkg')
+    src = str(tmp / 'src')
     shutil.copytree(REPO, src, ignore=copy_ignore)
-    return src
+    before = snapshot(src)
+    out = SimpleNamespace(src=str(src), tmp=tmp)
+    pip('wheel', src, '-w', str(tmp / 'wheel'))
+    out.wheel, = glob.glob(str(tmp / 'wheel' / 'mote_mmaction-*.whl'))
+    # python -m build: the PEP 517 sdist hook, then a wheel from the sdist.
+    code = ('from setuptools import build_meta; '
+            f'print(build_meta.build_sdist({str(tmp / "sdist")!r}))')
+    name = run([sys.executable, '-c', code], cwd=src).stdout.split()[-1]
+    out.sdist = str(tmp / 'sdist' / name)
+    pip('wheel', out.sdist, '-w', str(tmp / 'sdist_wheel'))
+    out.sdist_wheel, = glob.glob(str(tmp / 'sdist_wheel' / '*.whl'))
+    out.site = str(tmp / 'site')
+    pip('install', src, '--target', out.site)
+    out.changed = sorted(
+        p for p, st in snapshot(src).items() if before.get(p) != st)
+    out.removed = sorted(set(before) - set(snapshot(src)))
+    return out
 
 
-@pytest.fixture(scope='module')
-def wheel(source_copy, tmp_path_factory) -> str:
-    out = str(tmp_path_factory.mktemp('wheel'))
-    res = pip('wheel', source_copy, '--no-deps', '--no-build-isolation',
-              '-w', out)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return glob.glob(osp.join(out, 'mote_mmaction-*.whl'))[0]
+def test_builds_leave_the_checkout_clean(builds):
+    assert builds.changed == [] and builds.removed == []
 
 
-# What MANIFEST.in and setup.py's package_data ship from each .mim folder.
-MIM_EXTS = dict(
-    configs=('.py', '.yml', '.txt', '.csv'), tools=('.py', '.sh', '.md'))
-
-
-def test_wheel_ships_configs_and_tools(wheel, source_copy):
-    zf = zipfile.ZipFile(wheel)
-    names = zf.namelist()
+def test_wheel_ships_configs_and_tools(builds):
+    names = zipfile.ZipFile(builds.wheel).namelist()
+    expected = set()
     for top, exts in MIM_EXTS.items():
         for path in glob.glob(
-                osp.join(source_copy, top, '**', '*'), recursive=True):
-            if path.endswith(exts):
-                rel = osp.relpath(path, source_copy).replace(os.sep, '/')
-                assert f'mote_mmaction/.mim/{rel}' in names, rel
-    for must in ('mote_mmaction/.mim/configs/_base_/default_runtime.py',
-                 'mote_mmaction/.mim/configs/mote/k400.py',
-                 'mote_mmaction/.mim/configs/mote/metafile.yml',
-                 'mote_mmaction/.mim/tools/train.py',
-                 'mote_mmaction/.mim/tools/test.py',
-                 'mote_mmaction/.mim/tools/_launch.py',
-                 'mote_mmaction/.mim/tools/dist_train.sh',
-                 'mote_mmaction/.mim/tools/data/check_videos.py',
-                 'mote_mmaction/.mim/model-index.yml'):
-        assert must in names, must
-    assert not any('__pycache__' in n or n.startswith('tests/')
+                osp.join(builds.src, top, '**', '*'), recursive=True):
+            if path.endswith(exts) and '__pycache__' not in path:
+                rel = osp.relpath(path, builds.src).replace(os.sep, '/')
+                expected.add(f'mote_mmaction/.mim/{rel}')
+    expected.add('mote_mmaction/.mim/model-index.yml')
+    assert mim_names(builds.wheel) == expected
+    for must in ('configs/_base_/default_runtime.py', 'configs/mote/k400.py',
+                 'configs/mote/metafile.yml', 'tools/train.py',
+                 'tools/test.py', 'tools/_launch.py', 'tools/dist_train.sh',
+                 'tools/data/check_videos.py'):
+        assert f'mote_mmaction/.mim/{must}' in names, must
+    assert 'mote_mmaction/__init__.py' in names
+    assert not any('__pycache__' in n or n.startswith(('tests/', 'configs/'))
                    for n in names)
-    meta = zf.read(next(n for n in names if n.endswith('/METADATA')))
-    requires = [
-        Requirement(line.split(':', 1)[1].strip())
-        for line in meta.decode().splitlines()
-        if line.startswith('Requires-Dist:')
-    ]
-    runtime = {canonical(r.name) for r in requires if r.marker is None}
-    assert {'mmaction2', 'mmengine', 'mmcv-lite', 'torch', 'decord',
-            'open-clip-torch', 'importlib-metadata'} <= runtime
-    assert 'mmcv' not in runtime
+    # The sdist carries what a wheel built from it needs.
+    assert mim_names(builds.sdist_wheel) == expected
+    with tarfile.open(builds.sdist) as tf:
+        members = {m.split('/', 1)[1] for m in tf.getnames() if '/' in m}
+    assert {'pyproject.toml', 'setup.py', 'requirements/runtime.txt',
+            'configs/mote/k400.py', 'model-index.yml'} <= members
+    assert not any('.mim' in m or m.startswith('tests') for m in members)
 
 
-def unpack(wheel_path: str, dest: str) -> str:
-    """Install a pure-Python wheel by unpacking it, without touching any
-    environment (``pip install --prefix`` would uninstall this venv's own
-    editable ``mote_mmaction``)."""
-    zipfile.ZipFile(wheel_path).extractall(dest)
-    return dest
+def pyproject() -> dict:
+    with open(osp.join(REPO, 'pyproject.toml'), 'rb') as f:
+        return tomllib.load(f)['project']
 
 
-def test_editable_install_links_mim(source_copy, tmp_path):
-    """Modern pip runs ``editable_wheel`` (PEP 660), not ``develop``;
-    ``.mim`` must still appear, as links into the checkout."""
-    out = str(tmp_path / 'out')
-    os.makedirs(out)
-    # The PEP 660 hook that `pip install --no-build-isolation -e` calls.
+def check_metadata(meta, root: str) -> None:
+    """``meta`` (importlib.metadata) is what pyproject.toml declares."""
+    project = pyproject()
+    scope: dict = {}
+    with open(osp.join(root, 'mote_mmaction', 'version.py')) as f:
+        exec(f.read(), scope)
+    assert meta['Name'] == project['name'] == 'mote_mmaction'
+    assert meta['Version'] == scope['__version__']
+    assert meta['Summary'] == project['description']
+    assert meta['Requires-Python'] == project['requires-python']
+    assert meta['License-Expression'] == project['license']
+    assert meta.get_all('Classifier') == project['classifiers']
+    urls = dict(u.split(', ', 1) for u in meta.get_all('Project-URL'))
+    assert urls == project['urls']
+    with open(osp.join(root, 'README.md')) as f:
+        assert meta['Description'].strip() == f.read().strip()
+    requires = [Requirement(r) for r in meta.get_all('Requires-Dist')]
+    plain = {str(r) for r in requires if r.marker is None}
+    assert plain == {str(r) for r in read_reqs('runtime.txt', root)}
+    assert sorted(meta.get_all('Provides-Extra')) == sorted(EXTRAS)
+    for extra, name in EXTRAS.items():
+        got = set()
+        for r in requires:
+            if r.marker is not None and r.marker.evaluate({'extra': extra}):
+                r.marker = None
+                got.add(str(r))
+        assert got == {str(r) for r in read_reqs(name, root)}, extra
+
+
+def test_metadata_is_pyproject(builds):
+    # What pip installed into this venv (editable, from this checkout; run
+    # `pip install --no-deps -e .` again after editing pyproject.toml or
+    # requirements/) ...
+    check_metadata(importlib.metadata.metadata('mote_mmaction'), REPO)
+    # ... and what `pip install .` writes.
+    dist, = importlib.metadata.distributions(
+        name='mote_mmaction', path=[builds.site])
+    check_metadata(dist.metadata, builds.src)
+    assert dist.read_text('top_level.txt').split() == ['mote_mmaction']
+
+
+@pytest.fixture(scope='module')
+def editable(builds) -> SimpleNamespace:
+    """The PEP 660 wheel that ``pip install -e`` builds, from ``builds.src``,
+    unpacked into a folder of its own."""
+    before = snapshot(builds.src)
+    out = str(builds.tmp / 'editable')
     code = ('from setuptools import build_meta; '
             f'print(build_meta.build_editable({out!r}))')
-    res = subprocess.run([sys.executable, '-c', code],
-                         cwd=source_copy,
-                         capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr[-3000:]
-    site = unpack(
-        osp.join(out,
-                 res.stdout.strip().splitlines()[-1]), str(tmp_path / 'site'))
-    # -S: only the unpacked wheel, not this venv's editable mote_mmaction.
-    code = ('import site, importlib.util; '
-            f'site.addsitedir({site!r}); '
-            "print(importlib.util.find_spec('mote_mmaction').origin)")
-    res = subprocess.run([sys.executable, '-S', '-c', code],
-                         cwd=str(tmp_path),
-                         capture_output=True,
-                         text=True)
-    assert res.returncode == 0, res.stderr
-    pkg = osp.dirname(res.stdout.strip())
-    assert osp.realpath(pkg) == osp.realpath(
-        osp.join(source_copy, 'mote_mmaction'))
-    mim = osp.join(pkg, '.mim')
+    name = run([sys.executable, '-c', code], cwd=builds.src).stdout.split()[-1]
+    site = str(builds.tmp / 'editable_site')
+    zipfile.ZipFile(osp.join(out, name)).extractall(site)
+    after = snapshot(builds.src)
+    return SimpleNamespace(
+        site=site,
+        new=sorted(set(after) - set(before)),
+        changed=sorted(p for p in before if after.get(p) != before[p]))
+
+
+def test_editable_install_links_mim(builds, editable):
+    # The only trace in the checkout: git-ignored links into it.
+    mim = osp.join(builds.src, 'mote_mmaction', '.mim')
+    assert editable.changed == []
+    assert sorted(editable.new) == sorted(
+        [osp.join('mote_mmaction', '.mim')] +
+        [osp.join('mote_mmaction', '.mim', n)
+         for n in ('configs', 'model-index.yml', 'tools')])
+    for name in ('configs', 'model-index.yml', 'tools'):
+        assert osp.islink(osp.join(mim, name))
+        assert osp.samefile(osp.join(mim, name), osp.join(builds.src, name))
+    with open(osp.join(builds.src, '.gitignore')) as f:
+        assert 'mote_mmaction/.mim/' in f.read().split()
+    # mim and mmengine find a package at <dist location>/<top_level.txt>.
+    info, = glob.glob(osp.join(editable.site, '*.dist-info'))
+    with open(osp.join(info, 'top_level.txt')) as f:
+        assert f.read().split() == [
+            osp.join(builds.src, 'mote_mmaction'), 'mote_mmaction']
+    # A wheel built in a checkout with those links ships .mim once, and the
+    # links stay.
+    out = str(builds.tmp / 'wheel_after_editable')
+    pip('wheel', builds.src, '-w', out)
+    wheel, = glob.glob(osp.join(out, '*.whl'))
+    assert mim_names(wheel) == mim_names(builds.wheel)
     assert osp.islink(osp.join(mim, 'configs'))
-    assert osp.isfile(
-        osp.join(mim, 'configs', '_base_', 'default_runtime.py'))
-    assert osp.isfile(osp.join(mim, 'tools', 'train.py'))
-    assert osp.isfile(osp.join(mim, 'model-index.yml'))
-    # A wheel built later in the same checkout copies the linked files and
-    # leaves the links (the editable install keeps seeing live configs).
-    out = str(tmp_path / 'wheel')
-    res = pip('wheel', source_copy, '--no-deps', '--no-build-isolation',
-              '-w', out)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert osp.islink(osp.join(mim, 'configs'))
-    built = glob.glob(osp.join(out, 'mote_mmaction-*.whl'))
-    assert len(built) == 1
-    assert ('mote_mmaction/.mim/configs/_base_/default_runtime.py'
-            in zipfile.ZipFile(built[0]).namelist())
+
+
+# Prints what mim resolves for mote_mmaction, with mim's subprocesses
+# recorded instead of run; argv: site folders to add first.
+MIM_PROBE = r'''
+import json, site, subprocess, sys
+for path in sys.argv[1:]:
+    site.addsitedir(path)
+from mim.commands.list import list_package
+from mim.commands.search import get_model_info
+from mim.commands.test import test
+from mim.commands.train import train
+from mim.utils import get_installed_path
+calls = []
+subprocess.check_call = lambda cmd, **kw: calls.append(cmd) or 0
+subprocess.check_output = lambda cmd, **kw: b''
+assert train('mote_mmaction', 'k400.py', gpus=0)[0]
+assert test('mote_mmaction', 'k400.py', 'c.pth', gpus=0)[0]
+models = get_model_info('mote_mmaction', to_dict=True)
+print(json.dumps(dict(
+    listed=[p[0] for p in list_package()],
+    path=get_installed_path('mote_mmaction'), train=calls[0],
+    test=calls[1], models=sorted(models))))
+'''
+
+
+def mim_probe(tmp_path, *sites: str) -> dict:
+    probe = tmp_path / 'mim_probe.py'
+    probe.write_text(MIM_PROBE)
+    # -S: only the given sites (the first wins), not this venv's own
+    # editable mote_mmaction before them; the cwd is not a checkout.
+    flags = ['-S'] if sites else []
+    res = run([sys.executable, *flags, str(probe), *sites], cwd=str(tmp_path))
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def check_mim(found: dict, pkg_dir: str, configs: str, tools: str) -> None:
+    assert 'mote-mmaction' in found['listed']
+    assert found['path'] == pkg_dir
+    assert 'mote_vit-b16-clip-pre_8xb24-u8-30e_kinetics400-rgb' in \
+        found['models']
+    k400 = osp.realpath(osp.join(configs, 'mote', 'k400.py'))
+    train, test = found['train'], found['test']
+    assert train[:3] == [sys.executable, osp.join(tools, 'train.py'), k400]
+    assert test[:4] == [sys.executable, osp.join(tools, 'test.py'), k400,
+                        'c.pth']
+
+
+@pytest.mark.parametrize('kind', ['venv', 'editable', 'wheel'])
+def test_mim_finds_the_package(kind, builds, editable, tmp_path):
+    """``mim list/search/train/test mote_mmaction`` for this venv's
+    editable install, a fresh editable one and ``pip install .``: the
+    configs and tools they run are the install's own."""
+    if kind == 'venv':
+        pkg = osp.join(REPO, 'mote_mmaction')
+        check_mim(mim_probe(tmp_path), pkg, osp.join(REPO, 'configs'),
+                  osp.join(pkg, '.mim', 'tools'))
+    elif kind == 'editable':
+        pkg = osp.join(builds.src, 'mote_mmaction')
+        check_mim(mim_probe(tmp_path, editable.site, PURELIB), pkg,
+                  osp.join(builds.src, 'configs'),
+                  osp.join(pkg, '.mim', 'tools'))
+    else:
+        pkg = osp.join(builds.site, 'mote_mmaction')
+        check_mim(mim_probe(tmp_path, builds.site, PURELIB), pkg,
+                  osp.join(pkg, '.mim', 'configs'),
+                  osp.join(pkg, '.mim', 'tools'))
 
 
 def write_clips(root: str, num: int = 4, num_classes: int = 2) -> str:
@@ -252,33 +411,39 @@ def tiny_config(root: str, ann: str) -> str:
     return path
 
 
-def test_installed_tools_train_uses_installed_package(wheel, tmp_path):
-    """``<site-packages>/mote_mmaction/.mim/tools/train.py`` (what ``mim
-    train`` runs) works without a checkout on ``sys.path``."""
-    site = unpack(wheel, str(tmp_path / 'site'))
-    installed = osp.join(site, 'mote_mmaction')
+def test_mim_train_runs_the_installed_package(builds, tmp_path):
+    """``mim train`` after ``pip install .``, from a folder that is not a
+    checkout: 1 iteration on CPU, run by the installed ``.mim/tools`` with
+    the installed package (``mim test``'s command: test_mim_finds_the_package;
+    tools/test.py itself: tests/tools/test_train_test_tools.py)."""
+    installed = osp.join(builds.site, 'mote_mmaction')
     marker = str(tmp_path / 'imported_from')
+    shutil.copyfile(osp.join(installed, '__init__.py'), str(tmp_path / 'i'))
     with open(osp.join(installed, '__init__.py'), 'a') as f:
-        f.write(f'\nopen({marker!r}, "w").write(__file__)\n')
-    data = tmp_path / 'data'
-    data.mkdir()
-    cfg = tiny_config(str(data), write_clips(str(data)))
-    work = str(tmp_path / 'work')
-    # The unpacked wheel goes before this venv's site-packages (and its
-    # editable finder for the checkout); the cwd is not the checkout.
-    env = dict(os.environ, PYTHONPATH=site, OMP_NUM_THREADS='1')
-    train_py = osp.join(installed, '.mim', 'tools', 'train.py')
-    res = subprocess.run(
-        [sys.executable, train_py, cfg, '--work-dir', work, '--no-validate'],
-        cwd=str(tmp_path),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert osp.isfile(osp.join(work, 'iter_1.pth'))
-    with open(marker) as f:
-        assert f.read() == osp.join(installed, '__init__.py')
+        f.write(f'\nopen({marker!r}, "a").write(__file__ + "\\n")\n')
+    try:
+        data = tmp_path / 'data'
+        data.mkdir()
+        cfg = tiny_config(str(data), write_clips(str(data)))
+        work = str(tmp_path / 'work')
+        # The installed copy goes before this venv's site-packages (and its
+        # editable finder for the checkout).
+        env = dict(os.environ, PYTHONPATH=builds.site, OMP_NUM_THREADS='1')
+        mim = [sys.executable, '-m', 'mim']
+        res = run(mim + ['train', 'mote_mmaction', cfg, '--gpus', '0',
+                         '--work-dir', work, '--no-validate'],
+                  cwd=str(tmp_path), env=env)
+        assert osp.join(installed, '.mim', 'tools', 'train.py') in res.stdout
+        ckpt = osp.join(work, 'iter_1.pth')
+        assert osp.isfile(ckpt)
+        with open(marker) as f:
+            # mim runs `train.py -h`, then train.py.
+            imported = f.read().split()
+        assert imported and set(imported) == {
+            osp.join(installed, '__init__.py')}
+    finally:
+        shutil.copyfile(str(tmp_path / 'i'),
+                        osp.join(installed, '__init__.py'))
 
 
 def test_ci_fails_when_no_test_is_collected():

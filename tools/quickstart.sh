@@ -17,6 +17,9 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import pytest, importlib.metadata as m; m.versi
     # explained in requirements/runtime.txt.
     "$PY" -m pip install -q -r requirements/install.txt
     "$PY" -m pip install -q -e ".[tests]"
+    # mim train/test; --no-deps: its openxlab pin downgrades setuptools
+    # (the rest of its deps are in requirements/tests.txt).
+    "$PY" -m pip install -q --no-deps openmim==0.3.9
 fi
 
 case "$what" in
