@@ -57,6 +57,11 @@ def test_val_and_test_views_are_the_authors(path):
     for key in ('val_dataloader', 'test_dataloader'):
         steps = {t.type: t for t in cfg[key].dataset.pipeline}
         assert steps['MoTETestSample'].num_clips == want_clips[key], key
+        if 'MoTEDeferredTestViews' in steps:  # GPU decoding: same views
+            views = steps['MoTEDeferredTestViews']
+            assert views.num_crops == want_crops[key], key
+            assert views.short_side == views.crop_size == 224, key
+            continue
         assert steps['MoTETestResize'].get('interpolation',
                                            'bicubic') == 'bicubic'
         assert steps['MoTETestResize'].get('backend', 'pillow') == 'pillow'
@@ -92,6 +97,13 @@ def test_config_builds(path, fake_data):
     assert 'mote_mmaction' in cfg.custom_imports['imports']
     head = cfg.model.cls_head
     head.class_names = [f'action {i}' for i in range(head.num_classes)]
+    if 'gpu_decode' in path and not torch.cuda.is_available():
+        # GPU decoding fails early and clearly without a GPU; its data
+        # path is tested in tests/datasets/transforms/test_compressed_video
+        # and tests/models/data_preprocessors.
+        with pytest.raises(RuntimeError, match='needs a CUDA device'):
+            MODELS.build(cfg.model)
+        return
     with torch.device('meta'):  # shapes only: no weights, no CLIP file
         model = MODELS.build(cfg.model)
     assert model.cls_head.num_experts == (1 if 'deploy' in path else 4)
