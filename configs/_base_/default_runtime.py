@@ -14,6 +14,9 @@ default_hooks = dict(
         type='MoTECheckpointHook', interval=1, save_best='auto',
         max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # a resumed epoch continues after the checkpoint's batches, with the
+    # checkpoint's sampler seed
+    resume=dict(type='MoTEResumeHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
 env_cfg = dict(

@@ -96,7 +96,9 @@ train_dataloader = dict(
     num_workers=14,
     persistent_workers=True,
     pin_memory=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # per-sample augmentation seeds and mid-epoch resume (exact resume with
+    # persistent workers; docs/reliability.md)
+    sampler=dict(type='MoTESeededSampler', shuffle=True),
     dataset=dict(
         type='MoTEVideoDataset',
         ann_file=ann_file_train,

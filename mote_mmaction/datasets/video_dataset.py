@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 
 from ..utils.class_descriptions import has_descriptions, load_class_phrasings
 from ..utils.class_names import describe_class_names
+from .sample_seed import seeded_rng
 from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
 
 
@@ -358,6 +359,21 @@ class MoTEVideoDataset(VideoDataset):
             return None
 
     def __getitem__(self, idx: int) -> dict:
+        """Load sample ``idx`` through the pipeline.
+
+        An index with a ``seed`` (:class:`MoTESeededSampler`'s
+        :class:`~mote_mmaction.datasets.sample_seed.SeededIndex`) runs the
+        pipeline, and the draws of bad-video replacements, under that seed
+        with the global RNG states restored afterwards; a plain ``int``
+        uses the process' global RNG, as MMEngine's datasets do.
+        """
+        seed = getattr(idx, 'seed', None)
+        if seed is None:
+            return self._load(idx)
+        with seeded_rng(seed):
+            return self._load(int(idx))
+
+    def _load(self, idx: int) -> dict:
         if self.test_mode:
             return super().__getitem__(idx)
         self._failures = []

@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .seeded_sampler import MoTESeededSampler
+
+__all__ = ['MoTESeededSampler']
