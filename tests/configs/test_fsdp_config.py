@@ -3,11 +3,8 @@
 
 On CPU, torch 2.14's FSDP (FSDP1, what MMEngine 0.10.7's FSDPStrategy
 wraps) runs on gloo only with ``device_id='cpu'`` (the strategy's default,
-``LOCAL_RANK``, asks for an accelerator), and it refuses MoTE as is:
-``MoTEHead.logit_scale`` is a 0-d parameter ("FSDP doesn't support scalar
-parameters"), which holds on GPUs too. The 2-rank run is therefore a
-strict xfail naming that error: it turns into a failure to remove once the
-head's temperature is a ``[1]`` tensor.
+``LOCAL_RANK``, asks for an accelerator). FSDP cannot shard 0-d
+parameters, so ``MoTEHead.logit_scale`` has shape ``[1]``.
 """
 import json
 import os
@@ -42,8 +39,6 @@ def test_config_is_l14_16f_with_fsdp():
     assert callable(policy)
 
 
-@pytest.mark.xfail(strict=True, reason='FSDP refuses the 0-d parameter '
-                   'MoTEHead.logit_scale (see the module docstring)')
 def test_fsdp_trains_on_two_gloo_ranks(tmp_path):
     root = str(tmp_path / 'data')
     generate_motion_dataset(root, list(MOTION_CLASSES[:3]), 2, 'train',
@@ -58,10 +53,7 @@ def test_fsdp_trains_on_two_gloo_ranks(tmp_path):
         cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
         capture_output=True, text=True, timeout=300)
     log = res.stdout[-3000:] + res.stderr[-3000:]
-    if res.returncode != 0:
-        assert "FSDP doesn't support scalar parameters. Change " \
-            'cls_head.logit_scale' in res.stderr, log  # no other failure
-        pytest.fail('FSDP wrap failed on cls_head.logit_scale')
+    assert res.returncode == 0, log
     results = [json.loads((tmp_path / f'result_rank{r}.json').read_text())
                for r in (0, 1)]
     assert all(r['wrapper'] == 'MMFullyShardedDataParallel' and r['finite']

@@ -178,9 +178,11 @@ class MoTEHead(BaseHead):
         self.loss_mse = None if loss_mse is None else MODELS.build(loss_mse)
 
         self._logit_scale_from_clip = logit_scale_init is None
+        # Shape [1], not a scalar: FSDP cannot shard 0-d parameters.
+        # Checkpoints with CLIP's scalar load unchanged (see below).
         self.logit_scale = nn.Parameter(
-            torch.tensor(math.log(100.0) if logit_scale_init is None
-                         else float(logit_scale_init)))
+            torch.tensor([math.log(100.0) if logit_scale_init is None
+                          else float(logit_scale_init)]))
         self.register_buffer('train_class_embeds',
                              torch.zeros(num_classes, in_channels))
         self._train_table_ready = False
@@ -257,6 +259,9 @@ class MoTEHead(BaseHead):
                     f'{table.shape[0]} classes.')
             if table is not None:
                 self._train_table_ready = True
+        scale = state_dict.get(prefix + 'logit_scale')
+        if scale is not None and scale.dim() == 0:  # CLIP's / older ours
+            state_dict[prefix + 'logit_scale'] = scale.reshape(1)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def train_table(self) -> Tensor:
