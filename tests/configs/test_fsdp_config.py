@@ -59,3 +59,10 @@ def test_fsdp_trains_on_two_gloo_ranks(tmp_path):
     assert all(r['wrapper'] == 'MMFullyShardedDataParallel' and r['finite']
                and len(r['losses']) == 2 for r in results), results
     assert results[0]['ckpt'], results
+    # Every rank ends with the same full (unsharded) weights.
+    import torch
+    params = [torch.load(str(tmp_path / f'params_rank{r}.pth'))
+              for r in (0, 1)]
+    assert params[0].keys() == params[1].keys() and params[0]
+    for k in params[0]:
+        assert torch.equal(params[0][k], params[1][k]), k
