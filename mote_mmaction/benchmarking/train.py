@@ -10,7 +10,6 @@ from typing import Callable, Dict, List
 
 import torch
 from mmengine.config import Config
-from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
 from .measure import MemoryProbe, SyncAudit, spread, time_block
@@ -59,14 +58,17 @@ def build_optim(model, cfg: Config, args, amp: str):
                          loss_scale=str(scale))
 
 
-def new_iter_counter() -> Callable[[], None]:
-    """Advance MessageHub's ``iter`` as the train loop does (routing
-    draws are keyed on it)."""
-    hub = MessageHub.get_current_instance()
+def new_iter_counter(model) -> Callable[[], None]:
+    """Give the model's expert routers the next step each call, as
+    ``MoTERoutingStepHook`` does in a runner (draws are keyed on it)."""
+    from ..models.layers.expert_router import MoTERouter
+    routers = [m for m in model.modules() if isinstance(m, MoTERouter)]
     counter = itertools.count()
 
     def tick() -> None:
-        hub.update_info('iter', next(counter))
+        step = next(counter)
+        for router in routers:
+            router.set_step(step)
 
     return tick
 
@@ -82,7 +84,7 @@ def bench_train(cfg: Config, args) -> Dict:
     data = synthetic_batch(batch, 1, frames, size, num_classes, args.device,
                            args.seed, args.host_inputs)
     optim, optim_info = build_optim(model, cfg, args, amp)
-    tick = new_iter_counter()
+    tick = new_iter_counter(model)
     probe = MemoryProbe(args.device)
     probe.start()
 
