@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """One rank of the CPU (gloo) DDP bad-video test; run with torchrun from
-``tests/engine/test_reliability_hooks.py``.
+``tests/engine/hooks/test_bad_video_hook.py``.
 
     torchrun --nproc_per_node=2 tests/_bad_video_ddp_worker.py ROOT OUT
 

@@ -7,6 +7,7 @@ with one clear error and leave no marker, and the documented opt-in must
 load it.
 """
 import os.path as osp
+import re
 from typing import Tuple
 
 import pytest
@@ -24,18 +25,16 @@ from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
 from mote_mmaction.utils.safe_load import (TRUSTED_ENV,
                                            UntrustedCheckpointError)
-from mote_mmaction.utils.torchscript_weights import \
-    read_torchscript_state_dict
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLASSES = ['moving left', 'moving right', 'growing']
 
 
 def assert_refused(message: str, path: str, marker: str) -> None:
     assert not ran(marker), 'code from the file ran'
     assert path in message and TRUSTED_ENV in message
-    assert 'builtins.exec' in message or '`exec`' in message or \
-        'exec' in message
+    # the refused global, named (torch drops its module; protocol-2
+    # pickles spell it __builtin__)
+    assert re.search(r'`((builtins|__builtin__)\.)?exec`', message), message
 
 
 @pytest.fixture(autouse=True)
@@ -163,12 +162,6 @@ def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
                 quick_gelu=True)
     scripted = str(tmp_path / 'ViT-tiny.pt')
     torch.jit.script(clip).save(scripted)
-    # the reader gives exactly torch.jit.load's state dict
-    ours = read_torchscript_state_dict(scripted)
-    ref = torch.jit.load(scripted).state_dict()
-    assert list(ours) == list(ref)
-    assert all(torch.equal(ours[k], ref[k]) for k in ref)
-
     marker = str(tmp_path / 'marker')
     cases = [
         save_with_payload({'state_dict': clip.state_dict()},

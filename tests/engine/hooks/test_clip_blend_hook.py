@@ -41,13 +41,14 @@ def files(tmp_path_factory):
                 blended_ckpt=blended_ckpt)
 
 
-def run_test(files, work_dir, ckpt, pretrained='clip', **test_cfg):
-    """``tools/test.py`` as the MoTE configs set it up; returns the runner."""
+def blend_cfg(files, work_dir, ckpt, pretrained='clip', hook=None,
+              **test_cfg):
+    """``tools/test.py``'s config as the MoTE configs set it up."""
     model = tiny_mote_model_cfg(
         TRAIN,
         pretrained=files['clip_path'] if pretrained == 'clip' else pretrained)
     model['test_cfg'] = {'clip_blend_alpha': 0.99, **test_cfg}
-    cfg = Config(
+    return Config(
         dict(
             default_scope='mmaction',
             model=model,
@@ -63,9 +64,15 @@ def run_test(files, work_dir, ckpt, pretrained='clip', **test_cfg):
                              test_mode=True, pipeline=tiny_video_pipeline())),
             test_evaluator=dict(type='AccMetric'),
             test_cfg=dict(type='TestLoop'),
-            custom_hooks=[dict(type='MoTECLIPBlendHook')],
+            custom_hooks=[hook or dict(type='MoTECLIPBlendHook')],
             log_level='WARNING'))
-    runner = Runner.from_cfg(cfg)
+
+
+def run_test(files, work_dir, ckpt, pretrained='clip', hook=None,
+             **test_cfg):
+    """Test with :func:`blend_cfg`'s config; returns the runner."""
+    runner = Runner.from_cfg(
+        blend_cfg(files, work_dir, ckpt, pretrained, hook, **test_cfg))
     runner.test()
     return runner
 
@@ -114,3 +121,18 @@ def test_missing_clip_file_is_a_clear_error(files, tmp_path):
     missing = str(tmp_path / 'nope' / 'ViT-B-16.pt')
     with pytest.raises(FileNotFoundError, match='clip_blend_alpha=None'):
         model.blend_with_clip(0.99, missing)
+
+
+def test_explicit_alpha_and_clip_file_override_the_model(files, tmp_path):
+    """The hook's own ``alpha`` and ``clip_pretrained`` win over the
+    model's ``test_cfg`` and backbone (which has no CLIP file here)."""
+    runner = run_test(
+        files, str(tmp_path), files['ckpt'], pretrained=None,
+        hook=dict(type='MoTECLIPBlendHook', alpha=0.9,
+                  clip_pretrained=files['clip_path']))
+    want = 0.9 * conv1(files['ft']) + 0.1 * files['clip'].visual.conv1.weight
+    torch.testing.assert_close(conv1(runner.model), want.detach())
+    assert runner.model.clip_blend_applied == 0.9
+    # the temporal head is not blended
+    assert torch.equal(runner.model.cls_head.temporal.resblocks[0].ln_1.bias,
+                       files['ft'].cls_head.temporal.resblocks[0].ln_1.bias)

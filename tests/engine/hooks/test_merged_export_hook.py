@@ -1,11 +1,14 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""MMEngine's EMAHook with a MoTE model: every expert is averaged and the
-merged export is made from the EMA weights."""
+"""``MoTEMergedExportHook``: with MMEngine's EMAHook every expert is
+averaged and the merged export is made from the EMA weights; a model
+without experts is skipped with one warning and nothing is written."""
+import os
 import os.path as osp
 
 import torch
 from mmengine.runner import Runner
 
+from mote_mmaction.engine.hooks import MoTEMergedExportHook
 from mote_mmaction.models.deploy import merge_experts_state_dict
 
 
@@ -34,3 +37,10 @@ def test_ema_averages_experts_and_is_exported(motion_train_cfg, tmp_path):
     want = merge_experts_state_dict(ema)
     for key, value in want.items():
         torch.testing.assert_close(exported['state_dict'][key], value)
+
+
+def test_model_without_experts_is_skipped_with_one_warning(stock_runner):
+    MoTEMergedExportHook().after_train(stock_runner)
+    assert os.listdir(stock_runner.work_dir) == []  # nothing exported
+    assert sum('MoTEMergedExportHook' in m
+               for m in stock_runner.messages) == 1
