@@ -25,10 +25,9 @@ def load_tool():
 
 def write_wide_h264(path):
     """A 192x96 h264 clip of 300 frames with one keyframe and B-frames (a
-    panning texture, as benchmark_data writes Kinetics-like clips)."""
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
-    import benchmark_data
-    benchmark_data.write_kinetics_clip(path, (192, 96), 10.0, 30, 250, 0)
+    panning texture, as the data benchmark writes Kinetics-like clips)."""
+    from mote_mmaction.benchmarking.decoders import write_kinetics_clip
+    write_kinetics_clip(path, (192, 96), 10.0, 30, 250, 0)
 
 
 def keyframes(path):
