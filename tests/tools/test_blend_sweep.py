@@ -3,8 +3,6 @@
 the CLIP blend alpha, JSON and PNG."""
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import open_clip
 import pytest
@@ -13,6 +11,7 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from _inprocess_tools import run_script
 from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
 
@@ -71,11 +70,10 @@ def test_blend_sweep(motion_dataset, tmp_path):
     torch.save(dict(state_dict=pure_clip), clip_ckpt)
 
     out = tmp_path / 'sweep'
-    res = subprocess.run(
-        [sys.executable, 'tools/analysis/blend_sweep.py', ckpt, '--alphas',
-         '1.0', '0.0', '--config', closeset, '--zeroshot-configs', zeroshot,
-         '--splits', '1', '--out-dir', str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+    res = run_script('tools/analysis/blend_sweep.py', ckpt, '--alphas',
+                     '1.0', '0.0', '--config', closeset,
+                     '--zeroshot-configs', zeroshot, '--splits', '1',
+                     '--out-dir', str(out))
     assert res.returncode == 0, res.stderr[-3000:]
     rows = json.loads((out / 'blend_sweep.json').read_text())
     assert [r['alpha'] for r in rows] == [1.0, 0.0]

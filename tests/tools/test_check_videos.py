@@ -2,11 +2,10 @@
 """``tools/data/check_videos.py`` on real clips and broken files, and its
 output as the dataset's ``bad_video_list``."""
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from _inprocess_tools import run_script
 from mmaction.registry import DATASETS
 
 from mote_mmaction.testing import tiny_video_pipeline
@@ -30,15 +29,8 @@ def load_tool():
 
 def test_cli_lists_bad_files_with_reasons(vids, tmp_path):
     out = tmp_path / 'bad.txt'
-    res = subprocess.run([
-        sys.executable, TOOL, vids.lists['mixed'], vids.root, '--workers', '2',
-        '--out',
-        str(out)
-    ],
-                         cwd=str(tmp_path),
-                         capture_output=True,
-                         text=True,
-                         timeout=300)
+    res = run_script(osp.relpath(TOOL, REPO), vids.lists['mixed'],
+                     vids.root, '--workers', '2', '--out', str(out))
     assert res.returncode == 0, res.stderr
     total = len(vids.good) + len(BROKEN)
     assert f'checked {total} videos' in res.stdout

@@ -97,10 +97,10 @@ def base2novel(motion_dataset, tmp_path_factory):
     """Split (2 base, 2 novel classes), train seed 1, test both halves."""
     tmp = tmp_path_factory.mktemp('b2n')
     root = str(tmp / 'data')
-    tool('tools/data/protocols/make_base2novel_split.py',
-         motion_dataset.train_ann, motion_dataset.val_ann,
-         motion_dataset.class_file, '--name', 'ucf101', '--out-dir',
-         root + '/base2novel', '--shots', 2, '--seeds', 1)
+    in_process('tools/data/protocols/make_base2novel_split.py',
+               motion_dataset.train_ann, motion_dataset.val_ann,
+               motion_dataset.class_file, '--name', 'ucf101', '--out-dir',
+               root + '/base2novel', '--shots', 2, '--seeds', 1)
     work = tmp / 'work_dirs' / 'seed1'
     cfg = tiny_cfg('configs/mote/base2novel_ucf101.py', 'data/ucf101', root,
                    motion_dataset,
@@ -158,9 +158,9 @@ def test_plot_tradeoff(base2novel, tmp_path):
 
 def test_fewshot_end_to_end(motion_dataset, tmp_path):
     root = str(tmp_path / 'data')
-    tool('tools/data/protocols/make_fewshot_lists.py',
-         motion_dataset.train_ann, '--shots', 1, '--seeds', 1,
-         '--out-dir', root + '/fewshot')
+    in_process('tools/data/protocols/make_fewshot_lists.py',
+               motion_dataset.train_ann, '--shots', 1, '--seeds', 1,
+               '--out-dir', root + '/fewshot')
     stem = osp.splitext(osp.basename(motion_dataset.train_ann))[0]
     # the tool's list, the other files under the config's names
     copies = {f'{root}/fewshot/{stem}_k1_seed1.txt':
@@ -192,7 +192,7 @@ def test_fewshot_end_to_end(motion_dataset, tmp_path):
     (other / '20260101_000000.json').write_text('{"acc/top1": 0.5}')
     out = tmp_path / 'fs.json'
     in_process('tools/analysis/fewshot_report.py', work / 'test',
-         other.parent, '--out', out)
+               other.parent, '--out', out)
     k1 = json.loads(out.read_text())['shots']['1']
     assert k1['n'] == 2
     assert k1['seeds'] == {'1': pytest.approx(top1), '2': 50.0}

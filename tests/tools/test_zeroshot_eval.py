@@ -2,14 +2,13 @@
 """tools/analysis/zeroshot_eval.py: all splits from one checkpoint."""
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
+from _inprocess_tools import run_script
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
                                                     generate_motion_dataset)
@@ -52,11 +51,10 @@ def test_zeroshot_eval_over_splits(tmp_path):
     torch.save(dict(state_dict=model.state_dict()), ckpt)
 
     out = str(tmp_path / 'report.json')
-    res = subprocess.run(
-        [sys.executable, 'tools/analysis/zeroshot_eval.py', ckpt,
-         '--configs', config, '--splits', '1', '2', '--closeset-top1',
-         '50', '--work-dir', str(tmp_path / 'w'), '--out', out],
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+    res = run_script('tools/analysis/zeroshot_eval.py', ckpt,
+                     '--configs', config, '--splits', '1', '2',
+                     '--closeset-top1', '50', '--work-dir',
+                     str(tmp_path / 'w'), '--out', out)
     assert res.returncode == 0, res.stderr[-3000:]
     report = json.loads(open(out).read())
     toy = report['datasets']['toy']
