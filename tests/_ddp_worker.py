@@ -1,8 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """One rank of the CPU (gloo) DDP test; run with torchrun from the test.
 
-    torchrun --nproc_per_node=2 tests/_ddp_worker.py DATA_ROOT OUT_DIR SYNC
+    torchrun --nproc_per_node=2 tests/_ddp_worker.py DATA_ROOT OUT_DIR MODES
+
+MODES is a comma-separated list of ``sync_routing`` values (1/0); each
+mode trains its own runner, one after the other in the same process group
+(one launch of the stack for all), writing to ``OUT_DIR/sync<m>``.
 """
+import os
 import json
 import os.path as osp
 import sys
@@ -20,8 +25,17 @@ from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline  # no
 
 
 def main():
-    root, out, sync = sys.argv[1], sys.argv[2], sys.argv[3] == '1'
+    root, out_root = sys.argv[1], sys.argv[2]
     dist.init_process_group('gloo')
+    for mode in sys.argv[3].split(','):
+        out = osp.join(out_root, f'sync{mode}')
+        os.makedirs(out, exist_ok=True)
+        train_one(root, out, mode == '1')
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+def train_one(root, out, sync):
     rank = dist.get_rank()
     classes = open(osp.join(root, 'train_classes.txt')).read().split('\n')
     classes = [c for c in classes if c]
@@ -84,7 +98,6 @@ def main():
     with open(osp.join(out, f'draws_rank{rank}.json'), 'w') as f:
         json.dump(draws, f)
     dist.barrier()
-    dist.destroy_process_group()
 
 
 if __name__ == '__main__':

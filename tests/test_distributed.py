@@ -35,24 +35,26 @@ def data_root(tmp_path_factory):
     return root
 
 
-def run_ddp(root, out, sync):
+@pytest.fixture(scope='module')
+def ddp_runs(data_root, tmp_path_factory):
+    """Both routing modes, trained in one 2-process launch."""
+    out = tmp_path_factory.mktemp('ddp_runs')
     env = dict(os.environ, OMP_NUM_THREADS='1')
     res = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         f'--master_port={free_port()}', 'tests/_ddp_worker.py', root,
-         str(out), '1' if sync else '0'],
+         f'--master_port={free_port()}', 'tests/_ddp_worker.py', data_root,
+         str(out), '1,0'],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    states = [torch.load(str(out / f'state_rank{r}.pth')) for r in (0, 1)]
-    draws = [json.loads((out / f'draws_rank{r}.json').read_text())
-             for r in (0, 1)]
-    return states, draws
+    return out
 
 
 @pytest.mark.parametrize('sync', [True, False])
-def test_gloo_training_without_unused_parameter_search(data_root, tmp_path,
-                                                       sync):
-    states, draws = run_ddp(data_root, tmp_path, sync)
+def test_gloo_training_without_unused_parameter_search(ddp_runs, sync):
+    out = ddp_runs / f'sync{int(sync)}'
+    states = [torch.load(str(out / f'state_rank{r}.pth')) for r in (0, 1)]
+    draws = [json.loads((out / f'draws_rank{r}.json').read_text())
+             for r in (0, 1)]
     assert len(draws[0]) == 3  # one draw per training step
     if sync:
         assert draws[0] == draws[1]
@@ -62,6 +64,6 @@ def test_gloo_training_without_unused_parameter_search(data_root, tmp_path,
     for k in states[0]:
         assert torch.equal(states[0][k], states[1][k]), k
     # validation counted each of the 5 videos once (padding dropped)
-    with open(tmp_path / 'val_dump.pkl', 'rb') as f:
+    with open(out / 'val_dump.pkl', 'rb') as f:
         dumped = pickle.load(f)
     assert len(dumped) == 5
