@@ -9,11 +9,10 @@ the tiny CLIP's loading break (each leaves the model near chance or
 scoring the wrong classes)."""
 import json
 import os.path as osp
-import subprocess
 import sys
-
 import pytest
 import torch
+from _inprocess_tools import run_script
 
 from mote_mmaction.utils.motion_demo import HELD_OUT_CLASSES, SEEN_CLASSES
 
@@ -24,12 +23,11 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def demo_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('embedded_default')
     work, data = tmp / 'work', tmp / 'data'
-    res = subprocess.run(
-        [sys.executable, 'tools/run_embedded_default.py', '--work-dir',
-         str(work), '--data-root', str(data), '--epochs', '1',
-         '--train-videos', '3', '--test-videos', '2', '--pretrain-steps',
-         '150', '--only', 'mote'],
-        cwd=REPO, capture_output=True, text=True, timeout=900)
+    # in this process (the command a user types is the same script)
+    res = run_script('tools/run_embedded_default.py', '--work-dir',
+                     str(work), '--data-root', str(data), '--epochs', '1',
+                     '--train-videos', '3', '--test-videos', '2',
+                     '--pretrain-steps', '150', '--only', 'mote')
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return res, work, data
 
@@ -72,7 +70,7 @@ def test_demo_video_on_held_out_clips(demo_run, monkeypatch, capsys):
     """demo_video.py with the demo's merged model and held-out labels:
     confident and mostly right (CLIP-scale probabilities). The script runs
     in this process (its command line and output), to spare three torch
-    start-ups; tests/tools/test_demo.py runs it as a subprocess."""
+    start-ups."""
     import runpy
     _, work, data = demo_run
     clips = sorted((data / 'videos' / 'zeroshot').glob('*_0.mp4'))
