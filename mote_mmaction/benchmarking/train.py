@@ -12,6 +12,8 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
+from ..models.layers.expert_router import set_routing_step
+
 from .measure import MemoryProbe, SyncAudit, spread, time_block
 from .models import (build_model, clip_geometry, frame_size, model_config,
                      resolve_amp, synthetic_batch, tower_runs)
@@ -61,14 +63,10 @@ def build_optim(model, cfg: Config, args, amp: str):
 def new_iter_counter(model) -> Callable[[], None]:
     """Give the model's expert routers the next step each call, as
     ``MoTERoutingStepHook`` does in a runner (draws are keyed on it)."""
-    from ..models.layers.expert_router import MoTERouter
-    routers = [m for m in model.modules() if isinstance(m, MoTERouter)]
     counter = itertools.count()
 
     def tick() -> None:
-        step = next(counter)
-        for router in routers:
-            router.set_step(step)
+        set_routing_step(model, next(counter))
 
     return tick
 

@@ -4,15 +4,13 @@ lists from the tools, training and tests through MMEngine's Runner with the
 shipped configs (tiny CLIP, 32 px views), the report tools and the
 trade-off plot over the run's logged scalars."""
 import json
-import runpy
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from _inprocess_tools import run_script
 from mote_mmaction.evaluation import harmonic_mean
 from mote_mmaction.testing import tiny_mote_model_cfg
 
@@ -20,20 +18,9 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SIZES = {256: 36, 224: 32}  # the configs' pixels -> the tiny CLIP's
 
 
-def in_process(path, *args):
-    """Run a tool's ``main`` here (the training stack is imported once)."""
-    argv = sys.argv
-    sys.argv = [path] + [str(a) for a in args]
-    try:
-        runpy.run_path(osp.join(REPO, path), run_name='__main__')
-    finally:
-        sys.argv = argv
-
-
 def tool(path, *args):
-    res = subprocess.run([sys.executable, path] + [str(a) for a in args],
-                         cwd=REPO, capture_output=True, text=True,
-                         timeout=120)
+    """Run a tool here (the training stack is imported once); it must pass."""
+    res = run_script(path, *args)
     assert res.returncode == 0, res.stderr[-3000:]
     return res.stdout
 
@@ -97,10 +84,10 @@ def base2novel(motion_dataset, tmp_path_factory):
     """Split (2 base, 2 novel classes), train seed 1, test both halves."""
     tmp = tmp_path_factory.mktemp('b2n')
     root = str(tmp / 'data')
-    in_process('tools/data/protocols/make_base2novel_split.py',
-               motion_dataset.train_ann, motion_dataset.val_ann,
-               motion_dataset.class_file, '--name', 'ucf101', '--out-dir',
-               root + '/base2novel', '--shots', 2, '--seeds', 1)
+    tool('tools/data/protocols/make_base2novel_split.py',
+         motion_dataset.train_ann, motion_dataset.val_ann,
+         motion_dataset.class_file, '--name', 'ucf101', '--out-dir',
+         root + '/base2novel', '--shots', 2, '--seeds', 1)
     work = tmp / 'work_dirs' / 'seed1'
     cfg = tiny_cfg('configs/mote/base2novel_ucf101.py', 'data/ucf101', root,
                    motion_dataset,
@@ -118,8 +105,8 @@ def base2novel(motion_dataset, tmp_path_factory):
 def test_base2novel_end_to_end(base2novel, tmp_path):
     work, metrics = base2novel
     out = tmp_path / 'b2n.json'
-    in_process('tools/analysis/base2novel_report.py', work / 'test_base',
-               work / 'test_novel', '--out', out)
+    tool('tools/analysis/base2novel_report.py', work / 'test_base',
+         work / 'test_novel', '--out', out)
     report = json.loads(out.read_text())
     base = 100 * metrics['base']['acc/top1']
     novel = 100 * metrics['novel']['acc/top1']
@@ -158,9 +145,9 @@ def test_plot_tradeoff(base2novel, tmp_path):
 
 def test_fewshot_end_to_end(motion_dataset, tmp_path):
     root = str(tmp_path / 'data')
-    in_process('tools/data/protocols/make_fewshot_lists.py',
-               motion_dataset.train_ann, '--shots', 1, '--seeds', 1,
-               '--out-dir', root + '/fewshot')
+    tool('tools/data/protocols/make_fewshot_lists.py',
+         motion_dataset.train_ann, '--shots', 1, '--seeds', 1,
+         '--out-dir', root + '/fewshot')
     stem = osp.splitext(osp.basename(motion_dataset.train_ann))[0]
     # the tool's list, the other files under the config's names
     copies = {f'{root}/fewshot/{stem}_k1_seed1.txt':
@@ -191,8 +178,8 @@ def test_fewshot_end_to_end(motion_dataset, tmp_path):
     other.mkdir(parents=True)
     (other / '20260101_000000.json').write_text('{"acc/top1": 0.5}')
     out = tmp_path / 'fs.json'
-    in_process('tools/analysis/fewshot_report.py', work / 'test',
-               other.parent, '--out', out)
+    tool('tools/analysis/fewshot_report.py', work / 'test',
+         other.parent, '--out', out)
     k1 = json.loads(out.read_text())['shots']['1']
     assert k1['n'] == 2
     assert k1['seeds'] == {'1': pytest.approx(top1), '2': 50.0}

@@ -1,11 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import List, Optional
-
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ...models.layers.expert_router import MoTERouter
-from ._utils import unwrap
+from ...models.layers.expert_router import set_routing_step
 
 
 @HOOKS.register_module()
@@ -24,20 +21,8 @@ class MoTERoutingStepHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def __init__(self) -> None:
-        self._routers: Optional[List[MoTERouter]] = None
-
-    def before_train(self, runner) -> None:
-        self._routers = [
-            m for m in unwrap(runner.model).modules()
-            if isinstance(m, MoTERouter)
-        ]
-
     def before_train_iter(self,
                           runner,
                           batch_idx: int,
                           data_batch=None) -> None:
-        if self._routers is None:
-            self.before_train(runner)
-        for router in self._routers:
-            router.set_step(runner.iter)
+        set_routing_step(runner.model, runner.iter)

@@ -152,3 +152,22 @@ class MoTERouter(nn.Module):
         return (f'num_experts={self.num_experts}, '
                 f'num_layers={self.num_layers}, taus={len(self.taus)}, '
                 f'sync={self.sync}')
+
+
+def set_routing_step(model: nn.Module, step: int) -> int:
+    """Key the next draws of every :class:`MoTERouter` in ``model`` on
+    training step ``step``.
+
+    Args:
+        model (nn.Module): any model; wrappers (DDP, FSDP) are searched
+            through, as ``modules()`` reaches their wrapped module.
+        step (int): the training step, ``runner.iter`` in a runner.
+
+    Returns:
+        int: how many routers were set; 0 for models without MoTE routing
+        (stock MMAction2 heads), which are left alone.
+    """
+    routers = [m for m in model.modules() if isinstance(m, MoTERouter)]
+    for router in routers:
+        router.set_step(step)
+    return len(routers)

@@ -3,7 +3,6 @@ import glob
 import os.path as osp
 from types import SimpleNamespace
 
-import torch
 from mmengine.config import Config
 
 from _tiny_model import build_tiny
@@ -16,7 +15,6 @@ def test_hook_keys_the_draws_on_runner_iter():
     model = build_tiny(num_layers=3)
     hook = MoTERoutingStepHook()
     runner = SimpleNamespace(model=model, iter=41)
-    hook.before_train(runner)
     hook.before_train_iter(runner, batch_idx=0)
     got = model.cls_head.router.draw()
     ref = build_tiny(num_layers=3).cls_head.router
@@ -26,13 +24,6 @@ def test_hook_keys_the_draws_on_runner_iter():
     hook.before_train_iter(runner, batch_idx=1)
     ref.set_step(42)
     assert model.cls_head.router.draw() == ref.draw()
-
-
-def test_hook_leaves_models_without_a_router_alone():
-    runner = SimpleNamespace(model=torch.nn.Linear(2, 2), iter=3)
-    hook = MoTERoutingStepHook()
-    hook.before_train_iter(runner, batch_idx=0)  # no error, nothing to set
-    assert hook._routers == []
 
 
 def test_every_training_config_registers_the_hook():
