@@ -3,9 +3,10 @@
 
     torchrun --nproc_per_node=2 tests/_fsdp_worker.py DATA_ROOT OUT_DIR
 
-Trains a tiny MoTE for 2 iterations with configs/mote/k400_vit-l14_16f_fsdp.py's
-runner and strategy (FlexibleRunner + FSDPStrategy), saves a checkpoint,
-and writes what the test checks.
+Trains a tiny MoTE for 2 iterations with the runner and strategy of
+configs/mote/k400_vit-l14_16f_fsdp.py (FlexibleRunner + FSDPStrategy),
+started as tools/train.py starts it without CUDA, saves a checkpoint, and
+writes what the test checks.
 """
 import json
 import math
@@ -13,7 +14,8 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [REPO, osp.join(REPO, 'tools')]
 
 import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
@@ -21,19 +23,17 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 
+from _launch import setup_cpu_distributed  # noqa: E402
+
 import mote_mmaction  # noqa: E402,F401
 from mote_mmaction.testing import (tiny_mote_model_cfg,  # noqa: E402
                                    tiny_video_pipeline)
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def tiny_cfg(root, work_dir, classes):
     full = Config.fromfile(osp.join(REPO, 'configs', 'mote',
                                     'k400_vit-l14_16f_fsdp.py'))
     strategy = full.strategy.to_dict()
-    # CPU: FSDP keeps the shards on the CPU (device_id would pick a GPU)
-    strategy['model_wrapper']['device_id'] = 'cpu'
     # several FSDP units on the tiny model too
     strategy['model_wrapper']['auto_wrap_policy']['min_num_params'] = 20000
     return Config(
@@ -73,11 +73,13 @@ def full_params(model):
 
 def main():
     root, out = sys.argv[1], sys.argv[2]
-    dist.init_process_group('gloo')
-    rank = dist.get_rank()
     classes = [c for c in open(osp.join(root, 'train_classes.txt')).read()
                .split('\n') if c]
     cfg = tiny_cfg(root, osp.join(out, 'work'), classes)
+    # as tools/train.py --launcher pytorch: gloo, shards kept on the CPU
+    setup_cpu_distributed(cfg, cfg.launcher)
+    assert cfg.strategy.model_wrapper.device_id == 'cpu'
+    rank = dist.get_rank()
     runner = RUNNERS.build(cfg)
     losses = []
     runner.register_hook(_LossHook(losses), 'LOWEST')

@@ -21,20 +21,36 @@ def setup_cpu_distributed(cfg, launcher: str) -> None:
 
     MMEngine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and
     fails on CPU. Without CUDA we initialise gloo ourselves (the Runner then
-    skips its own init) and wrap the model without ``device_ids``.
+    skips its own init) and wrap the model without a device: the Runner's
+    ``model_wrapper_cfg`` gets ``device_ids=None``; a FlexibleRunner
+    ``strategy`` gets ``device_ids=None`` (DDP) or ``device_id='cpu'``
+    (FSDP, whose default, ``LOCAL_RANK``, would ask for an accelerator).
     """
     if launcher != 'pytorch' or torch.cuda.is_available():
         return
     import torch.distributed as dist
     if not dist.is_initialized():
         dist.init_process_group('gloo')
+    os.environ.setdefault('LOCAL_RANK', '0')
+    strategy = cfg.get('strategy')
+    if strategy is not None:
+        # the strategies' own defaults when the config names no wrapper
+        if 'FSDP' in str(strategy.get('type', '')):
+            wrapper = dict(strategy.get('model_wrapper') or
+                           dict(type='MMFullyShardedDataParallel'))
+            wrapper['device_id'] = 'cpu'
+        else:
+            wrapper = dict(strategy.get('model_wrapper') or dict(
+                type='MMDistributedDataParallel', broadcast_buffers=False))
+            wrapper['device_ids'] = None
+        strategy['model_wrapper'] = wrapper
+        return
     wrapper = dict(cfg.get('model_wrapper_cfg') or
                    dict(type='MMDistributedDataParallel'))
     wrapper['device_ids'] = None
     wrapper.setdefault('find_unused_parameters',
                        cfg.get('find_unused_parameters', False))
     cfg.model_wrapper_cfg = wrapper
-    os.environ.setdefault('LOCAL_RANK', '0')
 
 
 def add_trust_argument(parser) -> None:
