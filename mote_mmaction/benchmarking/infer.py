@@ -124,9 +124,11 @@ def bench_infer(cfg: Config, args) -> Dict:
                text_tower_runs_warmup=runs_warm,
                text_tower_runs_during_timing=runs_timed,
                sync_audit=audit.report(), **mem)
-    out['breakdown'] = infer_breakdown(model, data, args, amp, times,
-                                       primary, tfm_names, orig_tfm,
-                                       variants.get('deploy'))
+    # the deploy head is timed against the 4-expert one only with
+    # --compare; under --deploy alone the primary model *is* the deploy one
+    out['breakdown'] = infer_breakdown(
+        model, data, args, amp, times, primary, tfm_names, orig_tfm,
+        variants['deploy'] if args.compare else None)
     if args.compare:
         out['compare'] = results
         out['ratios'] = compare_ratios(times, tfm_n, out['breakdown'])

@@ -6,7 +6,6 @@ Shared by :class:`MoTEVideoDataset` (the opt-in val/test pre-scan) and
 ``tools/data/check_videos.py``.
 """
 import multiprocessing
-import os
 import os.path as osp
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -14,12 +13,15 @@ from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from ..utils.atomic_io import atomic_write
+
 #: Reason given for a video whose check did not return in time or whose
 #: checking process died (decoder crash), see :func:`find_bad_videos`.
 CRASH_REASON = 'decoder crashed or timed out'
 
-# decord's log prefix: ``[21:10:18] /path/to/video_reader.cc:151: ``
-_DECORD_PREFIX = re.compile(r'^\[[\d:]+\] \S+:\d+: (Check failed: )?')
+# decord's log prefix: ``[21:10:18] /path/to/video_reader.cc:151: ``,
+# repeated when decord re-raises an error of its decoding thread
+_DECORD_PREFIX = re.compile(r'^(\[[\d:]+\] \S+:\d+: )+(Check failed: )?')
 
 
 def short_reason(error: BaseException, limit: int = 200) -> str:
@@ -197,10 +199,8 @@ def read_bad_video_list(path: str) -> List[Tuple[str, str]]:
 
 def write_bad_video_list(path: str, rows: Iterable[Tuple[str, str]]) -> None:
     """Write ``path<TAB>reason`` lines (read by
-    :func:`read_bad_video_list`)."""
-    dirname = osp.dirname(path)
-    if dirname:
-        os.makedirs(dirname, exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
+    :func:`read_bad_video_list`) atomically: an evaluation never reads
+    half a list; its directory is created."""
+    with atomic_write(path, 'w', encoding='utf-8') as f:
         for name, reason in rows:
             f.write(f'{name}\t{reason}\n')

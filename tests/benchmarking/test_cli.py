@@ -10,10 +10,10 @@ import io
 import json
 import os
 import os.path as osp
-import shutil
 import subprocess
 
 import pytest
+import torch
 
 from mote_mmaction.benchmarking import main
 
@@ -23,6 +23,7 @@ FAST = ('--device', 'cpu', '--warmup', '1', '--iters', '1', '--repeats', '2')
 FIELDS = ('mode', 'config', 'device', 'batch', 'amp_dtype', 'grad_ckpt',
           'merged', 'compile', 'median', 'spread', 'unit', 'peak_mem_mb',
           'breakdown', 'torch', 'versions', 'machine', 'date', 'command')
+pytestmark = pytest.mark.usefixtures('one_thread')  # see conftest.py
 
 
 def bench(tmp_path, name, *args, config=CFG):
@@ -49,15 +50,28 @@ def check_fields(r):
 
 
 @pytest.fixture(scope='module')
-def results(tmp_path_factory):
-    """Train and infer results, shared by the summary test."""
-    return {}
+def runs(tmp_path_factory):
+    """The train and infer modes run once (one torch thread: the tiny
+    model's ops are too small to share between threads), for their own
+    tests and the summary's."""
+    tmp, threads = tmp_path_factory.mktemp('bench'), torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return dict(
+            train=bench(tmp, 'train', '--mode', 'train', '--batch', '2',
+                        '--num-classes', '5', '--text-templates', '2',
+                        '--amp-dtype', 'bfloat16', '--grad-ckpt', 'on',
+                        *FAST),
+            infer=bench(tmp, 'infer', '--mode', 'infer', '--batch', '2',
+                        '--views', '2', '--num-classes', '5', '--compare',
+                        '--tfm-classes', '7', '--text-templates', '1',
+                        *FAST))
+    finally:
+        torch.set_num_threads(threads)
 
 
-def test_train_mode(tmp_path, results):
-    r, text = bench(tmp_path, 'train', '--mode', 'train', '--batch', '2',
-                    '--num-classes', '5', '--text-templates', '2',
-                    '--amp-dtype', 'bfloat16', '--grad-ckpt', 'on', *FAST)
+def test_train_mode(runs):
+    r, text = runs['train']
     check_fields(r)
     assert r['unit'] == 'clips/s' and r['median'] > 0
     assert r['amp_dtype'] == 'bfloat16' and r['grad_ckpt'] == 'on'
@@ -73,13 +87,10 @@ def test_train_mode(tmp_path, results):
     assert r['peak_mem_mb'] >= 0
     assert r['sync_audit']['enabled'] is False  # CUDA only
     assert 'head_share' in text and 'clips/s' in text
-    results['train'] = r
 
 
-def test_infer_compare(tmp_path, results):
-    r, text = bench(tmp_path, 'infer', '--mode', 'infer', '--batch', '2',
-                    '--views', '2', '--num-classes', '5', '--compare',
-                    '--tfm-classes', '7', '--text-templates', '1', *FAST)
+def test_infer_compare(runs):
+    r, text = runs['infer']
     check_fields(r)
     assert r['unit'] == 'views/s' and r['views_per_step'] == 4
     # merged: 4 experts merged every forward; deploy: merged once
@@ -94,7 +105,6 @@ def test_infer_compare(tmp_path, results):
     assert r['text_tower_runs_during_timing'] == 0
     assert r['breakdown']['backbone_ms'] > 0
     assert 'merged_over_deploy' in text
-    results['infer'] = r
 
 
 @pytest.mark.parametrize('flags', [(), ('--deploy', ),
@@ -140,11 +150,9 @@ def test_data_mode_ann_file(tmp_path):
     assert set(r['pipelines']) == {'test_pipeline/given'}
 
 
-def test_summary(tmp_path, results):
-    if set(results) != {'train', 'infer'}:
-        pytest.skip('needs the train and infer tests of this module')
+def test_summary(tmp_path, runs):
     paths = []
-    for name, r in results.items():
+    for name, (r, _) in runs.items():
         path = tmp_path / f'{name}.json'
         path.write_text(json.dumps(r))
         paths.append(str(path))
@@ -159,9 +167,6 @@ def test_summary(tmp_path, results):
 
 
 def test_gpu_check_script_syntax():
-    bash = shutil.which('bash')
-    if bash is None:
-        pytest.skip('no bash')
-    res = subprocess.run([bash, '-n', 'tools/analysis/gpu_check.sh'],
+    res = subprocess.run(['bash', '-n', 'tools/analysis/gpu_check.sh'],
                          cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr

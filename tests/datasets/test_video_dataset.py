@@ -1,10 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """``MoTEVideoDataset`` with real clips and deliberately broken files:
-checks of the list, substitution in training, none at val/test, the
-opt-in exclusion, and the video checker it shares with
-``tools/data/check_videos.py``."""
+checks of the list, substitution in training, none at val/test and the
+opt-in exclusion (the video checker itself: ``test_video_check.py``)."""
 import logging
-import multiprocessing
 import os
 import os.path as osp
 
@@ -13,10 +11,7 @@ from _bad_videos import BROKEN, CLASSES, write_bad_video_set
 from mmaction.registry import DATASETS, MODELS
 from mmengine.logging import MMLogger
 
-from mote_mmaction.datasets import video_check
-from mote_mmaction.datasets.video_check import (CRASH_REASON, check_video,
-                                                find_bad_videos,
-                                                write_bad_video_list)
+from mote_mmaction.datasets.video_check import write_bad_video_list
 from mote_mmaction.datasets.video_dataset import VideoLoadError
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
 
@@ -36,47 +31,6 @@ def build(vids, ann, test_mode, **kw):
             pipeline=tiny_video_pipeline(),
             test_mode=test_mode,
             **kw))
-
-
-# ----------------------------------------------------------------------
-# the checker
-def test_check_video_reasons(vids):
-    for rel, category in BROKEN.items():
-        reason = check_video(vids.path(rel))
-        assert reason is not None and reason.startswith(category), reason
-        assert '\n' not in reason and '\t' not in reason
-    for line in vids.good:
-        assert check_video(vids.path(line.split()[0])) is None
-    # no extension: ``.mp4`` is appended, as DecordInit does
-    assert check_video(vids.path('videos/c0_0')) is None
-
-
-@pytest.mark.parametrize('backend', ['thread', 'process'])
-def test_find_bad_videos_in_input_order(vids, backend):
-    paths = [vids.path(ln.split()[0]) for ln in vids.broken + vids.good]
-    bad = find_bad_videos(paths, workers=2, backend=backend, timeout=60)
-    assert [p for p, _ in bad] == paths[:len(BROKEN)]
-    assert [r.split(':')[0].split(' (')[0]
-            for _, r in bad] == list(BROKEN.values())
-
-
-@pytest.mark.skipif(
-    multiprocessing.get_start_method() != 'fork',
-    reason='the workers must inherit the patched checker')
-def test_process_scan_survives_a_crashing_decoder(vids, monkeypatch):
-    real = video_check.check_video
-
-    def crashing(path, num_frames=3):
-        if path.endswith('c1_0.mp4'):
-            os._exit(3)  # a decoder segfault kills the worker
-        return real(path, num_frames)
-
-    # the pool forks, so the workers see the patched function
-    monkeypatch.setattr(video_check, 'check_video', crashing)
-    paths = [vids.path(ln.split()[0]) for ln in vids.good]
-    bad = find_bad_videos(paths, workers=2, backend='process', timeout=3)
-    assert [(osp.basename(p), r.split(' (')[0])
-            for p, r in bad] == [('c1_0.mp4', CRASH_REASON)]
 
 
 # ----------------------------------------------------------------------

@@ -9,8 +9,8 @@ from mmaction.registry import TRANSFORMS
 from mmengine.dataset import Compose
 from PIL import Image
 
-from mote_mmaction.datasets.transforms.test_views import (mote_crop_offsets,
-                                                         short_side_size)
+from mote_mmaction.datasets.transforms.test_views import (
+    mote_crop_offsets, short_side_size)
 from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 
