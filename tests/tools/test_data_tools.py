@@ -11,7 +11,6 @@ import pytest
 from _inprocess_tools import run_script
 
 
-
 def run(script, *args):
     return run_script(f'tools/data/{script}/build_lists.py', *args)
 

@@ -6,7 +6,6 @@ import json
 from _inprocess_tools import run_script
 
 
-
 def run(tool, *args):
     return run_script(f'tools/data/protocols/{tool}.py', *args)
 
@@ -19,8 +18,8 @@ def ok(tool, *args):
 
 def entries(path):
     with open(path) as f:
-        return [(p, int(c)) for p, c in (ln.rsplit(' ', 1)
-                                          for ln in f.read().splitlines())]
+        lines = f.read().splitlines()
+    return [(p, int(c)) for p, c in (ln.rsplit(' ', 1) for ln in lines)]
 
 
 def write_list(path, per_class):

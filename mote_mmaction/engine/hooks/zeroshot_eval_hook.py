@@ -72,6 +72,7 @@ class MoTEZeroShotEvalHook(Hook):
     @torch.no_grad()
     def _evaluate(self, runner, spec: dict) -> float:
         loader, evaluator = self._build(runner, spec)
+        was_training = runner.model.training
         set_vocabulary(runner.model, dataset_vocabulary(loader.dataset))
         try:
             runner.model.eval()
@@ -81,6 +82,7 @@ class MoTEZeroShotEvalHook(Hook):
             metrics = evaluator.evaluate(len(loader.dataset))
         finally:
             set_vocabulary(runner.model, None)
+            runner.model.train(was_training)
         key = next(k for k in metrics if k.endswith('top1'))
         return float(metrics[key])
 

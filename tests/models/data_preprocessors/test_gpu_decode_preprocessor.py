@@ -105,6 +105,7 @@ def test_train_views_equal_lazy_cpu_pipeline(clip, cfgs):
         assert diff.max() <= 1, (seed, diff.max())
         # the non-lazy pipeline (bicubic to 256, crop, bilinear to 224)
         # shows the same region: far closer than another draw's crop
+
         def gap(s):
             plain = run(cpu_cfg.train_pipeline, clip, s)['inputs']
             return (out.float() - plain.float()).abs().mean()
