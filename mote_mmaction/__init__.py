@@ -3,8 +3,10 @@
 
 Importing this package first applies the compat patches (see
 :mod:`mote_mmaction.compat`), then registers every MoTE part in MMAction2's
-registries, so configs only need
-``custom_imports = dict(imports=['mote_mmaction'], allow_failed_imports=False)``.
+registries, so configs only need::
+
+    custom_imports = dict(imports=['mote_mmaction'],
+                          allow_failed_imports=False)
 """
 from .compat import apply_all as _apply_compat
 

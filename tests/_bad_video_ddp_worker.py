@@ -26,9 +26,8 @@ from mmaction.registry import METRICS  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mote_mmaction.testing import (
-    tiny_mote_model_cfg,  # noqa: E402
-    tiny_video_pipeline)
+from mote_mmaction.testing import (  # noqa: E402
+    tiny_mote_model_cfg, tiny_video_pipeline)
 
 SEEN = []
 

@@ -67,5 +67,6 @@ def main():
         sys.exit(f'{args.checkpoint}: {e}')
     print(f'merged {n} experts per FFN; written to {args.out}')
 
+
 if __name__ == '__main__':
     main()

@@ -210,8 +210,8 @@ class MoTEVideoDataset(VideoDataset):
             except ValueError:
                 raise ValueError(f'{where}: labels must be integers, got '
                                  f'{fields[1:]!r}') from None
-            unlabeled = not labels or (labels == [-1]
-                                        and not self.multi_class)
+            unlabeled = not labels or (labels == [-1] and
+                                       not self.multi_class)
             if unlabeled and self.labeled:
                 raise ValueError(
                     f'{where}: no label ({line.strip()!r}); every line of a '

@@ -162,13 +162,16 @@ def load_into(module: torch.nn.Module, state: Dict[str, torch.Tensor],
     own = module.state_dict()
     missing = [k for k in own if k not in state and k not in ignore]
     unexpected = [k for k in state if k not in own]
-    bad_shape = [f'{k}: file {tuple(state[k].shape)} vs model '
-                 f'{tuple(own[k].shape)}' for k in own
-                 if k in state and tuple(state[k].shape) != tuple(own[k].shape)]
+    bad_shape = [
+        f'{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+        for k in own
+        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
+    ]
     if missing or unexpected or bad_shape:
         raise ValueError(
             f'CLIP weights in {source} do not fit the configured '
-            f'architecture: missing {missing[:5]}{"..." if len(missing) > 5 else ""}'
+            f'architecture: missing {missing[:5]}'
+            f'{"..." if len(missing) > 5 else ""}'
             f', unexpected {unexpected[:5]}'
             f'{"..." if len(unexpected) > 5 else ""}, shape mismatches '
             f'{bad_shape[:5]}. Check `arch` against the file.')

@@ -118,10 +118,10 @@ def test_config_builds(path, fake_data):
         # a dataset wrapper (few-shot repeat) holds the video dataset
         inner = ds_cfg.dataset if 'dataset' in ds_cfg else ds_cfg
         inner.update(ann_file=fake_data['ann'],
-                      data_prefix=dict(video=fake_data['root']),
-                      class_names=fake_data['names'] if 'demo' not in path
-                      else [f'c{i}' for i in range(5)],
-                      split=None)
+                     data_prefix=dict(video=fake_data['root']),
+                     class_names=fake_data['names'] if 'demo' not in path
+                     else [f'c{i}' for i in range(5)],
+                     split=None)
         ds = DATASETS.build(ds_cfg)
         item = ds[0]
         inputs = item['inputs']

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 
-import pytest
 from mmengine.config import Config
 from mmengine.registry import FUNCTIONS, STRATEGIES
 

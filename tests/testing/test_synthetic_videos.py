@@ -319,7 +319,7 @@ def test_compositional_class_names():
                                                         parse_class_name)
     cls = parse_class_name('Red_Square  moving left')
     assert (cls.colour, cls.shape, cls.motion) == ('red', 'square',
-                                                    'moving left')
+                                                   'moving left')
     assert parse_class_name('growing').colour is None
     turning = parse_class_name('red square turning blue')
     assert (turning.colour, turning.final_colour) == ('red', 'blue')
@@ -365,6 +365,7 @@ def test_render_still_attributes_and_trail():
         'green', 'triangle', seed=3, motion='moving left')
     assert t_attrs['motion'] == 'moving left'
     # the trail adds faint copies: more pixels differ from the background
+
     def changed(f):
         p = f.reshape(-1, 3).astype(int)
         return (np.abs(p - np.median(p, 0)).sum(-1) > 30).sum()

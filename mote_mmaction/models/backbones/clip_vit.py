@@ -64,7 +64,8 @@ class CLIPViT(BaseModule):
         """Load the CLIP visual weights from ``pretrained`` if given."""
         if self.pretrained is None:
             return
-        state = sub_state_dict(load_clip_state_dict(self.pretrained), 'visual.')
+        state = sub_state_dict(
+            load_clip_state_dict(self.pretrained), 'visual.')
         load_into(self.visual, state, self.pretrained)
         MMLogger.get_current_instance().info(
             f'Loaded CLIP visual weights from {self.pretrained}')

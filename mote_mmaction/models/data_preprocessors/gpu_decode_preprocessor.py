@@ -36,6 +36,7 @@ def _resize(frames: torch.Tensor, size: Sequence[int], mode: str,
     if mode not in ('bilinear', 'bicubic', 'nearest'):
         raise ValueError(f'GPU decoding resizes bilinear, bicubic or '
                          f'nearest, got {mode!r}')
+
     def one(x: torch.Tensor, hw: Sequence[int]) -> torch.Tensor:
         out = F.interpolate(
             x.float(), size=tuple(hw), mode=mode,
@@ -243,4 +244,3 @@ class MoTEGPUDecodePreprocessor(ActionDataPreprocessor):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(decoder={self.decoder!r}, '
                 f'decode_device={self.decode_device!r})')
-

@@ -84,8 +84,7 @@ def main():
         novel = novel_classes(k600, k400)
         if args.splits or args.er_zasr:
             if args.splits:
-                sources = [(read_class_list(f), f)
-                   for f in args.splits]
+                sources = [(read_class_list(f), f) for f in args.splits]
             else:
                 sources = [(names, f'{args.er_zasr} test split {k}')
                            for k, names in enumerate(

@@ -135,7 +135,7 @@ def main():
     for s, entries in shots.items():
         path = f'{prefix}_base_train_k{args.shots}_seed{s}.txt'
         print(f'seed {s}: {write_list(path, entries)} base training '
-       f'videos -> {path}')
+              f'videos -> {path}')
     meta = dict(name=args.name, class_names=osp.basename(args.class_names),
                 split=('file' if args.base_classes else args.split),
                 split_seed=args.split_seed, base_labels=base,
