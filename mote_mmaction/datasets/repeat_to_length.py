@@ -34,6 +34,9 @@ class MoTERepeatToLength(RepeatDataset):
         if self._fully_initialized:
             return
         super().full_init()
+        if self._ori_len == 0:
+            raise ValueError(f'MoTERepeatToLength: the wrapped dataset '
+                             f'{type(self.dataset).__name__} is empty')
         self.times = max(1, math.ceil(self.length / self._ori_len))
 
     @force_full_init

@@ -73,3 +73,9 @@ def test_built_from_a_config_of_a_video_list(tmp_path):
 def test_length_must_be_positive(length):
     with pytest.raises(ValueError, match=f'length must be >= 1, got {length}'):
         MoTERepeatToLength(_Numbers(2), length=length)
+
+
+def test_empty_dataset_is_a_clear_error():
+    with pytest.raises(ValueError, match='the wrapped dataset _Numbers is '
+                       'empty'):
+        MoTERepeatToLength(_Numbers(0), length=4)

@@ -36,10 +36,17 @@ def sample_k_shot(entries: Sequence[Entry], shots: int, seed: int,
         list[tuple[str, int]]: ``shots * len(labels)`` entries.
 
     Raises:
-        ValueError: A class with fewer than ``shots`` videos.
+        ValueError: A class with fewer than ``shots`` videos, or a video
+            listed twice (it could be drawn twice, or count twice).
     """
     if shots < 1:
         raise ValueError(f'shots must be >= 1, got {shots}')
+    seen = set()
+    for video, _ in entries:
+        if video in seen:
+            raise ValueError(f'{source}: {video} is listed more than once; '
+                             'a K-shot set needs distinct videos')
+        seen.add(video)
     groups = by_class(entries)
     short = {c: len(groups.get(c, [])) for c in labels
              if len(groups.get(c, [])) < shots}

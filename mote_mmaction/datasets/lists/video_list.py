@@ -45,14 +45,18 @@ def read_list(path: str) -> List[Entry]:
         list[tuple[str, int]]: ``(relative path, label)`` in file order.
 
     Raises:
-        ValueError: A line that is not ``path label`` (file and line named).
+        ValueError: A line that is not ``path label`` with a path without
+            whitespace (``VideoDataset`` splits on it) and a decimal label
+            (file and line named).
     """
     entries = []
     for i, line in read_lines(path):
-        parts = line.rsplit(maxsplit=1)
-        if len(parts) != 2 or not parts[1].isdigit():
-            raise ValueError(f'{path} line {i}: expected `path label` with '
-                             f'an integer label, got {line!r}')
+        parts = line.split()
+        if len(parts) != 2 or not (parts[1].isascii()
+                                   and parts[1].isdigit()):
+            raise ValueError(f'{path} line {i}: expected `path label` (a '
+                             'path without spaces and an integer label), '
+                             f'got {line!r}')
         entries.append((parts[0], int(parts[1])))
     if not entries:
         raise ValueError(f'{path}: no videos')
@@ -68,8 +72,16 @@ def write_list(path: str, entries: Iterable[Entry]) -> int:
 
     Returns:
         int: The number of lines written.
+
+    Raises:
+        ValueError: A path with whitespace, which ``VideoDataset`` would
+            split into extra fields; nothing is written.
     """
     entries = list(entries)
+    spaced = [p for p, _ in entries if len(p.split()) != 1]
+    if spaced:
+        raise ValueError(f'{path}: video paths must not contain whitespace '
+                         f'(VideoDataset lists split on it): {spaced[:3]}')
     atomic_write_text(path, ''.join(f'{p} {label}\n' for p, label in entries))
     return len(entries)
 

@@ -23,4 +23,8 @@ class MoTEFeatureMSELoss(BaseWeightedLoss):
             pred (Tensor): ``[B, T, D]`` or ``[B, D]``.
             target (Tensor): Same shape as ``pred``.
         """
+        # F.mse_loss would broadcast other shapes with only a warning
+        if pred.shape != target.shape:
+            raise ValueError(f'MoTEFeatureMSELoss: pred {tuple(pred.shape)} '
+                             f'and target {tuple(target.shape)} differ')
         return F.mse_loss(pred.float(), target.float())

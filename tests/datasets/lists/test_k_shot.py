@@ -57,3 +57,11 @@ def test_too_few_videos_or_shots_is_an_error():
                                'videos (label: count) {1: 3, 2: 1, 3: 0}')
     with pytest.raises(ValueError, match='shots must be >= 1, got 0'):
         sample_k_shot(entries, 0, 0, [0], 'train.txt')
+
+
+def test_a_video_listed_twice_is_an_error():
+    """Else it could be drawn twice, or fill one shot and count as two."""
+    entries = make_list([3, 3]) + [('c0/v1.mp4', 0)]
+    with pytest.raises(ValueError, match='train.txt: c0/v1.mp4 is listed '
+                       'more than once'):
+        sample_k_shot(entries, 2, 0, [0, 1], 'train.txt')

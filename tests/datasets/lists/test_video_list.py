@@ -32,14 +32,16 @@ def test_read_lines_strips_bom_crlf_and_skips_blank_lines(tmp_path):
         read_lines(str(tmp_path / 'nope.txt'))
 
 
-def test_read_list_splits_at_the_last_space(tmp_path):
-    """The label is the last field; everything before it is the path."""
+def test_read_list_gives_path_and_label(tmp_path):
     path = tmp_path / 'list.txt'
-    path.write_text('a/x.mp4 0\n\nb/y z.avi 12\n')
-    assert read_list(str(path)) == [('a/x.mp4', 0), ('b/y z.avi', 12)]
+    path.write_text('a/x.mp4 0\n\nb/y.avi  12\n')
+    assert read_list(str(path)) == [('a/x.mp4', 0), ('b/y.avi', 12)]
 
 
-@pytest.mark.parametrize('bad', ['a.mp4', 'a.mp4 x', 'a.mp4 -1', 'a.mp4 1.5'])
+# a path with a space would be split by VideoDataset; '²' is a digit to
+# str.isdigit but not to int()
+@pytest.mark.parametrize('bad', ['a.mp4', 'a.mp4 x', 'a.mp4 -1', 'a.mp4 1.5',
+                                 'b/y z.avi 12', 'a.mp4 \u00b2'])
 def test_read_list_bad_line_names_file_and_line(tmp_path, bad):
     """A line without a non-negative integer label is an error naming the
     file, the line and its text."""
@@ -47,8 +49,9 @@ def test_read_list_bad_line_names_file_and_line(tmp_path, bad):
     path.write_text(f'ok.mp4 0\n{bad}\n')
     with pytest.raises(ValueError) as info:
         read_list(str(path))
-    assert str(info.value) == (f'{path} line 2: expected `path label` with an '
-                               f'integer label, got {bad!r}')
+    assert str(info.value) == (
+        f'{path} line 2: expected `path label` (a path without spaces and an '
+        f'integer label), got {bad!r}')
 
 
 def test_read_list_without_videos_is_an_error(tmp_path):
@@ -62,11 +65,20 @@ def test_read_list_without_videos_is_an_error(tmp_path):
 def test_write_list_round_trips_and_creates_the_folder(tmp_path):
     """``write_list`` takes any iterable, returns the line count and writes
     what ``read_list`` reads back."""
-    entries = [('c0/v0.mp4', 0), ('c1/v 1.mp4', 1), ('c0/v2.mp4', 0)]
+    entries = [('c0/v0.mp4', 0), ('c1/v1.mp4', 1), ('c0/v2.mp4', 0)]
     path = tmp_path / 'new' / 'dir' / 'list.txt'
     assert write_list(str(path), iter(entries)) == 3
-    assert path.read_text() == 'c0/v0.mp4 0\nc1/v 1.mp4 1\nc0/v2.mp4 0\n'
+    assert path.read_text() == 'c0/v0.mp4 0\nc1/v1.mp4 1\nc0/v2.mp4 0\n'
     assert read_list(str(path)) == entries
+
+
+def test_write_list_refuses_paths_with_whitespace(tmp_path):
+    """A list VideoDataset would misread is not written at all."""
+    path = tmp_path / 'list.txt'
+    with pytest.raises(ValueError, match=r"must not contain whitespace.*"
+                       r"\['air drumming/v.mp4'\]"):
+        write_list(str(path), [('ok.mp4', 0), ('air drumming/v.mp4', 1)])
+    assert not path.exists()
 
 
 def test_write_names_txt_and_csv(tmp_path):

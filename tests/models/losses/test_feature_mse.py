@@ -61,3 +61,12 @@ def test_built_from_the_registry():
     assert type(loss) is MoTEFeatureMSELoss
     assert loss.loss_weight == 0.25
     assert loss(torch.ones(1, 2), torch.zeros(1, 2)).item() == 0.25
+
+
+def test_shapes_must_match():
+    """``F.mse_loss`` alone would broadcast ``[B, T, D]`` against
+    ``[B, 1, D]`` with only a warning."""
+    loss = MoTEFeatureMSELoss()
+    with pytest.raises(ValueError, match=r'pred \(2, 3, 4\) and target '
+                       r'\(2, 1, 4\) differ'):
+        loss(torch.zeros(2, 3, 4), torch.zeros(2, 1, 4))
