@@ -41,6 +41,7 @@ from mote_mmaction.evaluation.zeroshot_report import \
     harmonic_mean  # noqa: E402
 from mote_mmaction.models.text.text_encoder import \
     MOTE_TEMPLATES  # noqa: E402
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 from mote_mmaction.utils.motion_demo import (  # noqa: E402
     DEFAULTS, HELD_OUT_CLASSES, SEEN_CLASSES, make_clips, make_tiny_clip)
 
@@ -305,8 +306,8 @@ def main(argv=None):
         if 'mote' in args.only else None)
     if 'mote' in args.only:
         summary['merged_experts'] = merged['meta'].get('merged_from')
-    with open(osp.join(work, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
+    atomic_write_text(osp.join(work, 'summary.json'),
+                      json.dumps(summary, indent=2))
     print_table(results, chance)
     print(f'\n{len(SEEN_CLASSES)} fine-tuning classes (time-reversal pairs),'
           f' {len(HELD_OUT_CLASSES)} held-out classes named only; '

@@ -20,6 +20,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from mote_mmaction.evaluation.protocol_report import (  # noqa: E402
     base2novel_summary, collect, format_base2novel)
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():
@@ -47,8 +48,7 @@ def main():
         sys.exit(f'error: {e}')
     print(format_base2novel(summary))
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=2)
+        atomic_write_text(args.out, json.dumps(summary, indent=2))
 
 
 if __name__ == '__main__':

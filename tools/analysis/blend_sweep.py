@@ -15,12 +15,13 @@ zero-shot HM, one point per alpha; needs matplotlib).
 import argparse
 import importlib.util
 import json
-import os
 import os.path as osp
 import sys
 
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(osp.dirname(HERE)))
+
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 
 
 def _tool(name):
@@ -89,9 +90,8 @@ def main():
         'ViT-B-16')
     rows = sweep(args.checkpoint, args.alphas, args.config, configs,
                  args.splits, args.out_dir)
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'blend_sweep.json'), 'w') as f:
-        json.dump(rows, f, indent=2)
+    atomic_write_text(osp.join(args.out_dir, 'blend_sweep.json'),
+                      json.dumps(rows, indent=2))
     plot(rows, osp.join(args.out_dir, 'blend_sweep.png'))
     print(f'-> {args.out_dir}/blend_sweep.{{json,png}}')
 

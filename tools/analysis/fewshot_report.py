@@ -18,6 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from mote_mmaction.evaluation.protocol_report import (  # noqa: E402
     collect, fewshot_summary, format_fewshot)
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():
@@ -45,8 +46,7 @@ def main():
     summary = fewshot_summary(results)
     print(format_fewshot(summary))
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=2)
+        atomic_write_text(args.out, json.dumps(summary, indent=2))
 
 
 if __name__ == '__main__':

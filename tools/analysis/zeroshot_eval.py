@@ -24,6 +24,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mote_mmaction.evaluation import (format_summary,  # noqa: E402
                                       zeroshot_summary)
+from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
 
 DATASETS = ('ucf101', 'hmdb51', 'k600')
 # config-name suffix of each CLIP architecture's zero-shot configs
@@ -91,8 +92,7 @@ def main():
     print(format_summary(summary))
     print(json.dumps(summary, indent=2))
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(summary, f, indent=2)
+        atomic_write_text(args.out, json.dumps(summary, indent=2))
 
 
 if __name__ == '__main__':
