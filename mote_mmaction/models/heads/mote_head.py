@@ -51,8 +51,9 @@ class MoTEHead(BaseHead):
     merged path's output against ``e``). Every expert is in the graph each
     step, so DDP needs no ``find_unused_parameters``.
 
-    Test (:meth:`forward` in eval mode): the experts are merged once (uniform
-    by default) and cached; TFM sets ``rho`` from how the test vocabulary
+    Test (:meth:`forward` in eval mode): the experts are merged (uniform by
+    default) at every forward, so weights changed in place are always the
+    ones used; TFM sets ``rho`` from how the test vocabulary
     relates to the training one (``rho = 1`` without work when they are the
     same); the output is raw cosines, fused over views by ``average_clips``
     (``'prob'``: softmax per view, then mean, as MoTE's test scripts).
@@ -295,6 +296,13 @@ class MoTEHead(BaseHead):
         self._eval_names = None if vocab == self._train_vocab else vocab
         self._eval_table = None
 
+    @property
+    def eval_class_names(self) -> Optional[List[str]]:
+        """Class names set by :meth:`set_vocabulary` for val/test, or
+        ``None`` while val/test use the training vocabulary."""
+        return None if self._eval_names is None else [
+            p[0] for p in self._eval_names]
+
     def eval_table(self) -> Tuple[Tensor, bool]:
         """Current test table ``[C, D]`` and whether it is training's."""
         train = self.train_table()
@@ -347,9 +355,8 @@ class MoTEHead(BaseHead):
         x = self.frame_features(x)
         if self.training:
             experts, _ = self.router.draw()
-            h = self.temporal(x, experts=experts)
-            return self.logit_scale.exp() * self._cosine(
-                self._pool(x, h).mean(dim=1), self.train_table())
+            return self._train_logits(
+                self._pool(x, self.temporal(x, experts=experts)))
         table, same_vocab = self.eval_table()
         return self.score_table(x, table, modulate=not same_vocab)
 
@@ -387,6 +394,12 @@ class MoTEHead(BaseHead):
             scores = self.logit_scale.exp() * scores
         return scores
 
+    def _train_logits(self, out: Tensor) -> Tensor:
+        """Scaled logits ``[N, C]`` of per-frame outputs ``[N, T, D]``
+        against the training table."""
+        return self.logit_scale.exp() * self._cosine(
+            out.mean(dim=1), self.train_table())
+
     def _targets(self, data_samples: SampleList,
                  device) -> Tuple[Tensor, Tensor]:
         """Hard labels ``[B]`` and loss targets (smoothed if configured)."""
@@ -422,13 +435,9 @@ class MoTEHead(BaseHead):
         """
         x = self.frame_features(feats)
         experts, tau_idx = self.router.draw()
-        table = self.train_table()
-        scale = self.logit_scale.exp()
-
         labels, targets = self._targets(data_samples, x.device)
         h_expert = self.temporal(x, experts=experts)
-        logits = scale * self._cosine(
-            self._pool(x, h_expert).mean(dim=1), table)
+        logits = self._train_logits(self._pool(x, h_expert))
         losses = self._accuracies(logits, labels)
         losses['loss_cls'] = self.loss_cls(logits, targets)
 
@@ -438,7 +447,7 @@ class MoTEHead(BaseHead):
         else:  # one expert: the merged pass is the expert pass
             h_merged = h_expert
         out_merged = self._pool(x, h_merged)
-        logits_merged = scale * self._cosine(out_merged.mean(dim=1), table)
+        logits_merged = self._train_logits(out_merged)
         losses['loss_wmr'] = self.loss_wmr(logits_merged, targets)
         if self.loss_mse is not None:
             if self.mse_target == 'frame':

@@ -13,7 +13,9 @@ MoTERoutingStepHook` sets it before every iteration from ``runner.iter``,
 which a resumed run restores), so routing needs no state in checkpoints and
 the model never reads runner state while it runs.
 """
+import hashlib
 import math
+import struct
 from typing import List, Optional, Tuple
 
 import torch
@@ -126,8 +128,11 @@ class MoTERouter(nn.Module):
         key = (self._base_seed, -1 if self._step is None else self._step,
                self._calls, rank)
         self._calls += 1
+        # a digest, not hash(): the same draws on every Python version, so
+        # a run resumed elsewhere draws what the first one would have
+        digest = hashlib.blake2b(struct.pack('<4q', *key), digest_size=8)
         gen = torch.Generator()
-        gen.manual_seed(hash(key) % (2**63))
+        gen.manual_seed(int.from_bytes(digest.digest(), 'little') >> 1)
         return gen
 
     def draw(self) -> Tuple[List[int], List[int]]:

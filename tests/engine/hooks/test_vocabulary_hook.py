@@ -37,7 +37,7 @@ def test_vocabulary_hook_scores_against_the_dataset_classes(
     runner.test()
     assert len(seen) == 3  # 12 videos, batches of 4
     assert all(s.shape[1] == len(ds.classes) for s in seen)
-    assert head._eval_names is None  # training vocabulary restored
+    assert head.eval_class_names is None  # training vocabulary restored
 
 
 def test_stock_head_is_skipped_with_one_warning(stock_runner):

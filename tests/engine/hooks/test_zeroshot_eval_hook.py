@@ -74,17 +74,14 @@ def test_zeroshot_eval_during_training(motion_train_cfg, motion_dataset,
     calls = []  # (train mode, vocabulary, scores or losses) per call
     forward, loss = head.forward, head.loss
 
-    def vocabulary():
-        return None if head._eval_names is None else [
-            p[0] for p in head._eval_names]
-
     def spy_forward(x, **kwargs):
         out = forward(x, **kwargs)
-        calls.append((head.training, vocabulary(), out.detach().clone()))
+        calls.append((head.training, head.eval_class_names,
+                      out.detach().clone()))
         return out
 
     def spy_loss(x, data_samples, **kwargs):
-        calls.append((head.training, vocabulary(), 'loss'))
+        calls.append((head.training, head.eval_class_names, 'loss'))
         return loss(x, data_samples, **kwargs)
 
     head.forward, head.loss = spy_forward, spy_loss
@@ -97,7 +94,7 @@ def test_zeroshot_eval_during_training(motion_train_cfg, motion_dataset,
             for t, n, o in calls] == 2 * (
         [(True, None, 'loss'), (False, None, 4)] +
         3 * [(False, ZERO_SHOT, 3)])
-    assert head._eval_names is None  # the training vocabulary is back
+    assert head.eval_class_names is None  # the training vocabulary is back
 
     hub = runner.message_hub
     logged = {k: hub.get_scalar(f'val/zeroshot/{k}').data[0].tolist()
@@ -123,7 +120,7 @@ def test_zeroshot_eval_during_training(motion_train_cfg, motion_dataset,
     runner.model.train()
     hook.after_val_epoch(runner, {'acc/top1': 0.5})
     assert runner.model.training and head.training
-    assert head._eval_names is None
+    assert head.eval_class_names is None
 
 
 def test_stock_head_is_skipped_with_one_warning(stock_runner):

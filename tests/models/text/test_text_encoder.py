@@ -141,7 +141,7 @@ def test_dataset_and_vocabulary_hook_use_the_descriptions(tmp_path):
     enc = head.text_encoder
     assert seen and not seen[0][1]
     torch.testing.assert_close(seen[0][0], _ensemble(enc, vocab))
-    assert head._eval_names is None  # training vocabulary restored
+    assert head.eval_class_names is None  # training vocabulary restored
 
 
 # ----------------------------------------------------------------------
