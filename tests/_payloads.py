@@ -1,11 +1,14 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Checkpoint files with a ``__reduce__`` payload: unpickling them in full
-writes a marker file, so a test can tell whether code from the file ran."""
+writes a marker file, so a test can tell whether code from the file ran;
+and a scripted module that restores itself with code."""
 import os.path as osp
 import pickle
 import zipfile
+from typing import Tuple
 
 import torch
+from torch import Tensor, nn
 
 
 class Payload:
@@ -43,3 +46,23 @@ def torchscript_with_payload(src: str, dst: str, marker: str) -> str:
 
 def ran(marker: str) -> bool:
     return osp.exists(marker)
+
+
+class RestoresWithCode(nn.Module):
+    """Scripted: ``torch.jit.load`` runs its ``__setstate__``."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer('w', torch.ones(2))
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[Tensor, bool]:
+        return (self.w, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[Tensor, bool]) -> None:
+        self.w = state[0] * 2
+        self.training = state[1]
+
+    def forward(self, x):
+        return x * self.w

@@ -6,20 +6,17 @@ import copy
 import itertools
 import os
 import os.path as osp
-import resource
-import shutil
 import statistics
-import tempfile
 from typing import Dict, Tuple
 
 import numpy as np
 import torch
-from mmaction.registry import DATASETS
 from mmengine.config import Config
 
 from . import decoders
-from .decoders import pipeline_of
 from .measure import spread, time_block
+from .pipelines import (cpu_only_fields, pipeline_of, video_datasets,
+                        video_folder)
 
 
 def _texture(rng, w: int, h: int, pad: int) -> np.ndarray:
@@ -117,13 +114,9 @@ def video_sets(args, root: str) -> Dict[str, Dict]:
 def bench_data(cfg: Config, args) -> Dict:
     if args.decoders:
         return decoders.bench_decoders(cfg, args)
-    tmp = None
-    root = args.video_dir
-    if root is None and not args.ann_file:
-        tmp = root = tempfile.mkdtemp(prefix='mote_bench_videos_')
-    try:
-        sets = video_sets(args, root or '')
-        results, sources = {}, {}
+    results, sources = {}, {}
+    with video_folder(args) as root:
+        sets = video_sets(args, root)
         for split in args.pipelines:
             pipeline = pipeline_of(cfg, split)
             if not pipeline:
@@ -132,18 +125,8 @@ def bench_data(cfg: Config, args) -> Dict:
             for set_name, info in sets.items():
                 files = info['files']
                 sources[set_name] = info['desc']
-                ann = tempfile.NamedTemporaryFile(
-                    'w', suffix='.txt', delete=False)
-                ann.write(''.join(f'{p} 0\n' for p in files))
-                ann.close()
-                try:
-                    ds = DATASETS.build(
-                        dict(type='VideoDataset', ann_file=ann.name,
-                             data_prefix=dict(video=''),
-                             pipeline=copy.deepcopy(pipeline),
-                             test_mode=test_mode))
-                finally:
-                    os.unlink(ann.name)
+                ds = video_datasets(files, {'': copy.deepcopy(pipeline)},
+                                    test_mode)['']
                 cursor = itertools.count()
 
                 def one(ds=ds, n=len(files), cursor=cursor) -> None:
@@ -160,9 +143,6 @@ def bench_data(cfg: Config, args) -> Dict:
                     ms_per_clip=1e3 * statistics.median(per),
                     output_shape=list(sample.shape),
                     output_dtype=str(sample.dtype))
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
     first = next(iter(results.values())) if results else dict(
         median=0.0, min=0.0, max=0.0)
     out = dict(first)
@@ -174,8 +154,5 @@ def bench_data(cfg: Config, args) -> Dict:
             'the videos; clips/s of one worker = clips / wall time of a '
             f'repeat ({args.clips} clips). torch threads: '
             f'{torch.get_num_threads()}.')),
-        batch=1, amp_dtype='n/a', grad_ckpt='n/a', merged='n/a',
-        compile=False, peak_mem_mb=resource.getrusage(
-            resource.RUSAGE_SELF).ru_maxrss / 1024,
-        mem_method='ru_maxrss of the process (CPU)')
+        **cpu_only_fields())
     return out

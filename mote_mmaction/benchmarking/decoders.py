@@ -31,11 +31,8 @@ import itertools
 import math
 import os
 import os.path as osp
-import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from typing import Dict, List
 
@@ -197,38 +194,23 @@ def maybe_reexec_for_torchcodec(args, argv: List[str]) -> None:
     os.execve(sys.executable, [sys.executable] + argv, env)
 
 
-def _spread(values: List[float]) -> Dict:
-    q = statistics.quantiles(values, n=4) if len(values) > 1 else \
-        [values[0]] * 3
-    return dict(median=statistics.median(values), min=min(values),
-                max=max(values), q1=q[0], q3=q[2], iqr=q[2] - q[0])
-
-
-def pipeline_of(cfg, split: str) -> List[dict]:
-    """The pipeline of ``<split>_dataloader`` (or of ``<split>_pipeline``)."""
-    loader = cfg.get(f'{split}_dataloader')
-    if loader is not None and 'pipeline' in loader.get('dataset', {}):
-        return list(loader.dataset.pipeline)
-    return list(cfg.get(f'{split}_pipeline', []))
-
-
 def bench_decoders(cfg, args) -> Dict:
     """Rows ``split/set/variant`` with per-worker rates and workers needed.
     """
-    from mmaction.registry import DATASETS
+    # here, not at the top: this module is imported before a re-exec
     from mmengine.dataset import Compose
+
+    from .measure import spread
+    from .pipelines import (cpu_only_fields, pipeline_of, video_datasets,
+                            video_folder)
 
     status = usable_variants(args.decoders)
     variants = [v for v in args.decoders if not status[v]]
     if not variants:
         raise SystemExit(f'no decoder variant runs here: {status}')
-    tmp = None
-    root = args.video_dir
-    if root is None and not args.ann_file:
-        tmp = root = tempfile.mkdtemp(prefix='mote_bench_videos_')
     rows, sources, checks = {}, {}, {}
-    try:
-        sets = clip_sets(args, root or '')
+    with video_folder(args) as root:
+        sets = clip_sets(args, root)
         for split in args.pipelines:
             base = pipeline_of(cfg, split)
             if not base:
@@ -237,21 +219,9 @@ def bench_decoders(cfg, args) -> Dict:
             for set_name, info in sets.items():
                 files = info['files']
                 sources[set_name] = info['desc']
-                ann = tempfile.NamedTemporaryFile(
-                    'w', suffix='.txt', delete=False)
-                ann.write(''.join(f'{p} 0\n' for p in files))
-                ann.close()
-                try:
-                    dss = {
-                        v: DATASETS.build(dict(
-                            type='VideoDataset', ann_file=ann.name,
-                            data_prefix=dict(video=''),
-                            pipeline=with_decoder(base, v),
-                            test_mode=test_mode))
-                        for v in variants
-                    }
-                finally:
-                    os.unlink(ann.name)
+                dss = video_datasets(
+                    files, {v: with_decoder(base, v) for v in variants},
+                    test_mode)
                 # the same frames: the decode prefix of each variant
                 prefix_end = 1 + max(
                     i for i, t in enumerate(base)
@@ -288,7 +258,7 @@ def bench_decoders(cfg, args) -> Dict:
                 for v in variants:
                     per = [r * views for r in rates[v]]
                     row = dict(
-                        _spread(per),
+                        spread(per),
                         unit='views/s per worker' if test_mode else
                         'clips/s per worker',
                         clips_per_s=statistics.median(rates[v]),
@@ -301,9 +271,6 @@ def bench_decoders(cfg, args) -> Dict:
                             a / b for a, b in zip(
                                 rates[v], rates['decord_unsorted']))
                     rows[f'{split}/{set_name}/{v}'] = row
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
     first = next(iter(rows.values()))
     out = dict(first)
     out.update(
@@ -320,10 +287,7 @@ def bench_decoders(cfg, args) -> Dict:
             'clips/s x views per clip; workers = ceil(target / median). '
             'frame_checks: max |difference| of the decoded frames of the '
             'first video against the first variant.')),
-        batch=1, amp_dtype='n/a', grad_ckpt='n/a', merged='n/a',
-        compile=False, peak_mem_mb=resource.getrusage(
-            resource.RUSAGE_SELF).ru_maxrss / 1024,
-        mem_method='ru_maxrss of the process (CPU)')
+        **cpu_only_fields())
     return out
 
 

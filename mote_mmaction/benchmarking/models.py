@@ -11,7 +11,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config, ConfigDict
 
-from .decoders import pipeline_of
+from .pipelines import pipeline_of
 
 
 SAMPLERS = ('UniformSample', 'SampleFrames', 'UniformSampleFrames',

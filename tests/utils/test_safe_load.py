@@ -8,16 +8,16 @@ load it.
 """
 import os.path as osp
 import re
-from typing import Tuple
 
 import pytest
 import torch
 from _inprocess_tools import run_tool_inprocess
 from _official_ckpt import official_checkpoint
-from _payloads import ran, save_with_payload, torchscript_with_payload
+from _payloads import (RestoresWithCode, ran, save_with_payload,
+                       torchscript_with_payload)
 from mmaction.registry import MODELS
 from mmengine.config import Config
-from torch import Tensor, nn
+from torch import nn
 
 import mote_mmaction  # noqa: F401
 from mote_mmaction.models.clip_utils import load_clip_state_dict
@@ -135,26 +135,6 @@ def test_init_recognizer_refuses_a_payload(tiny, tmp_path):
     assert_refused(str(info.value), path, marker)
 
 
-class _RestoresWithCode(nn.Module):
-    """Scripted: ``torch.jit.load`` runs its ``__setstate__``."""
-
-    def __init__(self):
-        super().__init__()
-        self.register_buffer('w', torch.ones(2))
-
-    @torch.jit.export
-    def __getstate__(self) -> Tuple[Tensor, bool]:
-        return (self.w, self.training)
-
-    @torch.jit.export
-    def __setstate__(self, state: Tuple[Tensor, bool]) -> None:
-        self.w = state[0] * 2
-        self.training = state[1]
-
-    def forward(self, x):
-        return x * self.w
-
-
 def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
     from open_clip.model import CLIP
     arch = tiny_clip_arch()
@@ -176,7 +156,7 @@ def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
 
     # an archive whose modules restore themselves with code
     restoring = str(tmp_path / 'restoring.pt')
-    torch.jit.script(_RestoresWithCode()).save(restoring)
+    torch.jit.script(RestoresWithCode()).save(restoring)
     assert torch.equal(torch.jit.load(restoring).w, torch.full((2, ), 2.))
     with pytest.raises(UntrustedCheckpointError, match='__setstate__'):
         load_clip_state_dict(restoring)

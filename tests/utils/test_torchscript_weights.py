@@ -2,13 +2,10 @@
 """``read_torchscript_state_dict``: exactly ``torch.jit.load``'s state
 dict, read without running anything from the archive (the CLIP loading
 paths that use it: tests/utils/test_safe_load.py)."""
-from typing import Tuple
-
 import pytest
 import torch
-from _payloads import ran, torchscript_with_payload
+from _payloads import RestoresWithCode, ran, torchscript_with_payload
 from open_clip.model import CLIP
-from torch import Tensor, nn
 
 from mote_mmaction.testing import tiny_clip_arch
 from mote_mmaction.utils.torchscript_weights import \
@@ -44,29 +41,9 @@ def test_payload_is_refused_without_running(scripted, tmp_path):
     assert not ran(marker)
 
 
-class _RestoresWithCode(nn.Module):
-    """Scripted: ``torch.jit.load`` runs its ``__setstate__``."""
-
-    def __init__(self):
-        super().__init__()
-        self.register_buffer('w', torch.ones(2))
-
-    @torch.jit.export
-    def __getstate__(self) -> Tuple[Tensor, bool]:
-        return (self.w, self.training)
-
-    @torch.jit.export
-    def __setstate__(self, state: Tuple[Tensor, bool]) -> None:
-        self.w = state[0] * 2
-        self.training = state[1]
-
-    def forward(self, x):
-        return x * self.w
-
-
 def test_modules_that_restore_themselves_with_code_are_refused(tmp_path):
     path = str(tmp_path / 'restoring.pt')
-    torch.jit.script(_RestoresWithCode()).save(path)
+    torch.jit.script(RestoresWithCode()).save(path)
     with pytest.raises(ValueError, match='scripted __setstate__'):
         read_torchscript_state_dict(path)
 
