@@ -7,69 +7,17 @@ import itertools
 import os
 import os.path as osp
 import statistics
-from typing import Dict, Tuple
+from typing import Dict
 
 import numpy as np
 import torch
 from mmengine.config import Config
 
 from . import decoders
+from .clips import write_clip
 from .measure import spread, time_block
-from .pipelines import (cpu_only_fields, pipeline_of, video_datasets,
+from .pipelines import (cpu_only_fields, pipelines_by_set, video_datasets,
                         video_folder)
-
-
-def _texture(rng, w: int, h: int, pad: int) -> np.ndarray:
-    import cv2
-    small = rng.integers(0, 256, ((h + pad) // 4 + 2, (w + pad) // 4 + 2,
-                                  3), dtype=np.uint8)
-    return cv2.resize(small, (w + pad, h + pad),
-                      interpolation=cv2.INTER_CUBIC)
-
-
-def write_clip(path: str, size: Tuple[int, int], seconds: float, fps: int,
-               codec: str, seed: int) -> None:
-    """A panning texture with a moving box: real, compressible video."""
-    import cv2
-    w, h = size
-    n = max(int(round(seconds * fps)), 1)
-    pad = 64
-    rng = np.random.default_rng(seed)
-    tex = _texture(rng, w, h, pad)
-
-    def frames():
-        for i in range(n):
-            ox = int(pad / 2 + pad / 2 * np.sin(2 * np.pi * i / n))
-            oy = (i // 2) % pad
-            img = tex[oy:oy + h, ox:ox + w].copy()
-            # mild sensor noise: bitrates nearer real footage
-            img = cv2.add(img, rng.integers(0, 6, (h, w, 3), np.uint8))
-            cx = int((0.2 + 0.6 * i / max(n - 1, 1)) * w)
-            cv2.rectangle(img, (cx - w // 10, h // 3),
-                          (cx + w // 10, 2 * h // 3), (240, 200, 40), -1)
-            yield img
-
-    if codec == 'h264':
-        import av
-        with av.open(path, 'w') as container:
-            stream = container.add_stream('libx264', rate=fps)
-            stream.width, stream.height = w, h
-            stream.pix_fmt = 'yuv420p'
-            stream.options = dict(preset='veryfast', crf='23')
-            for img in frames():
-                frame = av.VideoFrame.from_ndarray(img, format='rgb24')
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-        return
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (w, h))
-    if not writer.isOpened():
-        raise IOError(f'cannot write {path} with mp4v')
-    for img in frames():
-        writer.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-    writer.release()
 
 
 def video_sets(args, root: str) -> Dict[str, Dict]:
@@ -117,32 +65,28 @@ def bench_data(cfg: Config, args) -> Dict:
     results, sources = {}, {}
     with video_folder(args) as root:
         sets = video_sets(args, root)
-        for split in args.pipelines:
-            pipeline = pipeline_of(cfg, split)
-            if not pipeline:
-                continue
-            test_mode = split != 'train'
-            for set_name, info in sets.items():
-                files = info['files']
-                sources[set_name] = info['desc']
-                ds = video_datasets(files, {'': copy.deepcopy(pipeline)},
-                                    test_mode)['']
-                cursor = itertools.count()
+        for split, pipeline, set_name, info in pipelines_by_set(
+                cfg, args.pipelines, sets):
+            files = info['files']
+            sources[set_name] = info['desc']
+            ds = video_datasets(files, {'': copy.deepcopy(pipeline)},
+                                split != 'train')['']
+            cursor = itertools.count()
 
-                def one(ds=ds, n=len(files), cursor=cursor) -> None:
-                    ds[next(cursor) % n]
+            def one(ds=ds, n=len(files), cursor=cursor) -> None:
+                ds[next(cursor) % n]
 
-                for _ in range(args.warmup):
-                    one()
-                per = [time_block(one, args.clips, 'cpu')
-                       for _ in range(args.repeats)]
-                sample = ds[0]['inputs']
-                results[f'{split}_pipeline/{set_name}'] = dict(
-                    spread([1.0 / t for t in per]),
-                    unit='clips/s per worker',
-                    ms_per_clip=1e3 * statistics.median(per),
-                    output_shape=list(sample.shape),
-                    output_dtype=str(sample.dtype))
+            for _ in range(args.warmup):
+                one()
+            per = [time_block(one, args.clips, 'cpu')
+                   for _ in range(args.repeats)]
+            sample = ds[0]['inputs']
+            results[f'{split}_pipeline/{set_name}'] = dict(
+                spread([1.0 / t for t in per]),
+                unit='clips/s per worker',
+                ms_per_clip=1e3 * statistics.median(per),
+                output_shape=list(sample.shape),
+                output_dtype=str(sample.dtype))
     first = next(iter(results.values())) if results else dict(
         median=0.0, min=0.0, max=0.0)
     out = dict(first)

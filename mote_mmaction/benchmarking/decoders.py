@@ -37,6 +37,12 @@ import time
 from typing import Dict, List
 
 import numpy as np
+from mmengine.dataset import Compose
+
+from .clips import write_clip
+from .measure import spread
+from .pipelines import (cpu_only_fields, pipelines_by_set, video_datasets,
+                        video_folder)
 
 #: workers are sized against these (per GPU, docs/benchmark.md)
 TARGETS = dict(train=580.0, test=1750.0, val=1750.0)
@@ -86,39 +92,6 @@ def with_decoder(pipeline: List[dict], variant: str) -> List[dict]:
     return out
 
 
-def write_kinetics_clip(path: str, size: tuple, seconds: float, fps: int,
-                        keyint: int, seed: int) -> None:
-    """A Kinetics-like h264 clip with a keyframe every ``keyint`` frames."""
-    import av
-    import cv2
-    w, h = size
-    n = max(int(round(seconds * fps)), 1)
-    pad = 64
-    rng = np.random.default_rng(seed)
-    small = rng.integers(0, 256, ((h + pad) // 4 + 2, (w + pad) // 4 + 2, 3),
-                         dtype=np.uint8)
-    tex = cv2.resize(small, (w + pad, h + pad),
-                     interpolation=cv2.INTER_CUBIC)
-    with av.open(path, 'w') as container:
-        stream = container.add_stream('libx264', rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, 'yuv420p'
-        stream.options = dict(preset='veryfast', crf='23', g=str(keyint),
-                              keyint_min=str(keyint), sc_threshold='0')
-        for i in range(n):
-            ox = int(pad / 2 + pad / 2 * np.sin(2 * np.pi * i / n))
-            oy = (i // 2) % pad
-            img = tex[oy:oy + h, ox:ox + w].copy()
-            img = cv2.add(img, rng.integers(0, 6, (h, w, 3), np.uint8))
-            cx = int((0.2 + 0.6 * i / max(n - 1, 1)) * w)
-            cv2.rectangle(img, (cx - w // 10, h // 3),
-                          (cx + w // 10, 2 * h // 3), (240, 200, 40), -1)
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 def given_clip_set(args) -> Dict[str, Dict]:
     """``dict(given=dict(files, desc))``: the videos of ``--ann-file``."""
     with open(args.ann_file) as f:
@@ -143,9 +116,9 @@ def clip_sets(args, root: str) -> Dict[str, Dict]:
             for i in range(args.num_videos):
                 path = osp.join(folder, f'{name}_{i}.mp4')
                 if not osp.isfile(path):
-                    write_kinetics_clip(path, (w, h), args.kinetics_seconds,
-                                        args.kinetics_fps, keyint,
-                                        args.seed + i)
+                    write_clip(path, (w, h), args.kinetics_seconds,
+                               args.kinetics_fps, 'h264', args.seed + i,
+                               keyint=keyint)
                 files.append(path)
             sets[name] = dict(files=files, desc=dict(
                 source='generated', size=f'{w}x{h}', keyint=keyint,
@@ -197,13 +170,6 @@ def maybe_reexec_for_torchcodec(args, argv: List[str]) -> None:
 def bench_decoders(cfg, args) -> Dict:
     """Rows ``split/set/variant`` with per-worker rates and workers needed.
     """
-    # here, not at the top: this module is imported before a re-exec
-    from mmengine.dataset import Compose
-
-    from .measure import spread
-    from .pipelines import (cpu_only_fields, pipeline_of, video_datasets,
-                            video_folder)
-
     status = usable_variants(args.decoders)
     variants = [v for v in args.decoders if not status[v]]
     if not variants:
@@ -211,66 +177,63 @@ def bench_decoders(cfg, args) -> Dict:
     rows, sources, checks = {}, {}, {}
     with video_folder(args) as root:
         sets = clip_sets(args, root)
-        for split in args.pipelines:
-            base = pipeline_of(cfg, split)
-            if not base:
-                continue
+        for split, base, set_name, info in pipelines_by_set(
+                cfg, args.pipelines, sets):
             test_mode = split != 'train'
-            for set_name, info in sets.items():
-                files = info['files']
-                sources[set_name] = info['desc']
-                dss = video_datasets(
-                    files, {v: with_decoder(base, v) for v in variants},
-                    test_mode)
-                # the same frames: the decode prefix of each variant
-                prefix_end = 1 + max(
-                    i for i, t in enumerate(base)
-                    if t['type'] in DECODE_TYPES)
-                ref = None
-                for v in variants:
-                    np.random.seed(args.seed)
-                    out = Compose(with_decoder(base[:prefix_end], v))(
-                        dict(filename=files[0], start_index=0,
-                             modality='RGB'))
-                    imgs = np.stack(out['imgs']).astype(np.int16)
-                    if ref is None:
-                        ref = (v, imgs)
-                    checks[f'{split}/{set_name}/{v}'] = dict(
-                        vs=ref[0], frames=int(imgs.shape[0]),
-                        max_abs_diff=int(np.abs(imgs - ref[1]).max())
-                        if imgs.shape == ref[1].shape else 'shape differs')
-                views = int(dss[variants[0]][0]['inputs'].shape[0]) \
-                    if test_mode else 1
-                for v in variants:  # warm-up
-                    for i in range(args.warmup):
-                        dss[v][i % len(files)]
-                rates = {v: [] for v in variants}
-                for rep in range(args.repeats):
-                    for v in variants:  # interleaved: same drift for all
-                        np.random.seed(args.seed + rep)
-                        cursor = itertools.count(rep)
-                        t0 = time.perf_counter()
-                        for _ in range(args.clips):
-                            dss[v][next(cursor) % len(files)]
-                        rates[v].append(args.clips /
-                                        (time.perf_counter() - t0))
-                target = TARGETS[split]
-                for v in variants:
-                    per = [r * views for r in rates[v]]
-                    row = dict(
-                        spread(per),
-                        unit='views/s per worker' if test_mode else
-                        'clips/s per worker',
-                        clips_per_s=statistics.median(rates[v]),
-                        views_per_clip=views,
-                        target=target)
-                    row['workers_for_target'] = math.ceil(
-                        target / row['median'])
-                    if 'decord_unsorted' in rates:
-                        row['ratio_vs_decord_unsorted'] = statistics.median(
-                            a / b for a, b in zip(
-                                rates[v], rates['decord_unsorted']))
-                    rows[f'{split}/{set_name}/{v}'] = row
+            files = info['files']
+            sources[set_name] = info['desc']
+            dss = video_datasets(
+                files, {v: with_decoder(base, v) for v in variants},
+                test_mode)
+            # the same frames: the decode prefix of each variant
+            prefix_end = 1 + max(
+                i for i, t in enumerate(base)
+                if t['type'] in DECODE_TYPES)
+            ref = None
+            for v in variants:
+                np.random.seed(args.seed)
+                out = Compose(with_decoder(base[:prefix_end], v))(
+                    dict(filename=files[0], start_index=0,
+                         modality='RGB'))
+                imgs = np.stack(out['imgs']).astype(np.int16)
+                if ref is None:
+                    ref = (v, imgs)
+                checks[f'{split}/{set_name}/{v}'] = dict(
+                    vs=ref[0], frames=int(imgs.shape[0]),
+                    max_abs_diff=int(np.abs(imgs - ref[1]).max())
+                    if imgs.shape == ref[1].shape else 'shape differs')
+            views = int(dss[variants[0]][0]['inputs'].shape[0]) \
+                if test_mode else 1
+            for v in variants:  # warm-up
+                for i in range(args.warmup):
+                    dss[v][i % len(files)]
+            rates = {v: [] for v in variants}
+            for rep in range(args.repeats):
+                for v in variants:  # interleaved: same drift for all
+                    np.random.seed(args.seed + rep)
+                    cursor = itertools.count(rep)
+                    t0 = time.perf_counter()
+                    for _ in range(args.clips):
+                        dss[v][next(cursor) % len(files)]
+                    rates[v].append(args.clips /
+                                    (time.perf_counter() - t0))
+            target = TARGETS[split]
+            for v in variants:
+                per = [r * views for r in rates[v]]
+                row = dict(
+                    spread(per),
+                    unit='views/s per worker' if test_mode else
+                    'clips/s per worker',
+                    clips_per_s=statistics.median(rates[v]),
+                    views_per_clip=views,
+                    target=target)
+                row['workers_for_target'] = math.ceil(
+                    target / row['median'])
+                if 'decord_unsorted' in rates:
+                    row['ratio_vs_decord_unsorted'] = statistics.median(
+                        a / b for a, b in zip(
+                            rates[v], rates['decord_unsorted']))
+                rows[f'{split}/{set_name}/{v}'] = row
     first = next(iter(rows.values()))
     out = dict(first)
     out.update(

@@ -6,7 +6,7 @@ import os
 import resource
 import shutil
 import tempfile
-from typing import Dict, Iterator, List, Sequence
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from mmaction.registry import DATASETS
 
@@ -17,6 +17,17 @@ def pipeline_of(cfg, split: str) -> List[dict]:
     if loader is not None and 'pipeline' in loader.get('dataset', {}):
         return list(loader.dataset.pipeline)
     return list(cfg.get(f'{split}_pipeline', []))
+
+
+def pipelines_by_set(cfg, splits: Sequence[str], sets: Dict[str, Dict]
+                     ) -> Iterator[Tuple[str, List[dict], str, Dict]]:
+    """``(split, pipeline, set name, set)`` for each split of ``splits``
+    with a pipeline in ``cfg``, and each video set of ``sets``."""
+    for split in splits:
+        pipeline = pipeline_of(cfg, split)
+        if pipeline:
+            for name, info in sets.items():
+                yield split, pipeline, name, info
 
 
 @contextlib.contextmanager

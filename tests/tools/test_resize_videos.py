@@ -26,8 +26,8 @@ def load_tool():
 def write_wide_h264(path):
     """A 192x96 h264 clip of 300 frames with one keyframe and B-frames (a
     panning texture, as the data benchmark writes Kinetics-like clips)."""
-    from mote_mmaction.benchmarking.decoders import write_kinetics_clip
-    write_kinetics_clip(path, (192, 96), 10.0, 30, 250, 0)
+    from mote_mmaction.benchmarking.clips import write_clip
+    write_clip(path, (192, 96), 10.0, 30, 'h264', 0, keyint=250)
 
 
 def keyframes(path):
