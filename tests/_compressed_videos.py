@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""A small h264 clip whose frames all differ, for the GPU-decoding tests."""
+"""A small h264 clip whose frames all differ (GPU decoding, frame-exact
+decoding tests)."""
 import numpy as np
 
 

@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import pytest
 from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from _compressed_videos import write_pan_h264
 from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import Compose
 
@@ -48,32 +49,11 @@ BACKENDS = os.environ.get('MOTE_TEST_BACKENDS', '').split(',') if \
     ['decord', 'pyav'] + (['torchcodec'] if torchcodec_usable() else [])
 
 
-def write_h264(path: str, num_frames: int = 40, keyint: int = 8) -> None:
-    """A 64x48 h264 clip (keyframe every ``keyint`` frames, B-frames) whose
-    frames all differ: a texture panning one pixel per frame."""
-    import av
-    w, h = 64, 48
-    tex = np.random.default_rng(0).integers(
-        0, 256, (h, w + num_frames, 3), dtype=np.uint8)
-    with av.open(path, 'w') as container:
-        stream = container.add_stream('libx264', rate=10)
-        stream.width, stream.height, stream.pix_fmt = w, h, 'yuv420p'
-        stream.options = dict(
-            g=str(keyint), keyint_min=str(keyint), bf='2', crf='18',
-            preset='ultrafast')
-        for t in range(num_frames):
-            img = np.ascontiguousarray(tex[:, t:t + w])
-            for packet in stream.encode(
-                    av.VideoFrame.from_ndarray(img, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 @pytest.fixture(scope='module')
 def h264(tmp_path_factory):
     path = str(tmp_path_factory.mktemp('h264') / 'pan.mp4')
-    write_h264(path)
+    # frames all differ (a panning texture), keyframe every 8, B-frames
+    write_pan_h264(path, num_frames=40, size=(64, 48))
     return path
 
 
