@@ -111,3 +111,57 @@ def motion_train_cfg(motion_dataset, tmp_path):
         return Config(cfg)
 
     return make
+
+
+@pytest.fixture
+def motion_test_cfg(motion_dataset, tmp_path):
+    """Factory of a test run over ``motion_dataset``'s val split (12 clips,
+    batches of 4, ``AccMetric``) with a 1-layer tiny MoTE model trained on
+    ``classes`` (default: the dataset's 4); keyword arguments are added to
+    (or replace) the config's top-level keys."""
+    from mmengine.config import Config
+
+    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+
+    def make(classes=None, **extra) -> Config:
+        ds = motion_dataset
+        cfg = dict(
+            default_scope='mmaction',
+            model=tiny_mote_model_cfg(classes or ds.classes, num_layers=1),
+            work_dir=str(tmp_path),
+            test_dataloader=dict(
+                batch_size=4, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(type='MoTEVideoDataset', ann_file=ds.val_ann,
+                             class_names=ds.class_file,
+                             data_prefix=ds.data_prefix, test_mode=True,
+                             pipeline=tiny_video_pipeline())),
+            test_evaluator=dict(type='AccMetric'),
+            test_cfg=dict(type='TestLoop'),
+            log_level='WARNING')
+        cfg.update(extra)
+        return Config(cfg)
+
+    return make
+
+
+@pytest.fixture
+def log_messages():
+    """The messages MMEngine's current logger receives during the test."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    class Records(logging.Handler):
+
+        def __init__(self):
+            super().__init__()
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    logger, records = MMLogger.get_current_instance(), Records()
+    logger.addHandler(records)
+    yield records.messages
+    logger.removeHandler(records)

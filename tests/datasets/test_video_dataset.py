@@ -2,14 +2,12 @@
 """``MoTEVideoDataset`` with real clips and deliberately broken files:
 checks of the list, substitution in training, none at val/test and the
 opt-in exclusion (the video checker itself: ``test_video_check.py``)."""
-import logging
 import os
 import os.path as osp
 
 import pytest
 from _bad_videos import BROKEN, CLASSES, write_bad_video_set
 from mmaction.registry import DATASETS, MODELS
-from mmengine.logging import MMLogger
 
 from mote_mmaction.datasets.video_check import write_bad_video_list
 from mote_mmaction.datasets.video_dataset import VideoLoadError
@@ -205,31 +203,15 @@ def test_val_opt_in_with_a_precomputed_list(vids, tmp_path):
 
 # ----------------------------------------------------------------------
 # training: substituted, bounded, logged once per process without the hook
-class _Records(logging.Handler):
-
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-def test_training_replaces_a_bad_sample(vids):
+def test_training_replaces_a_bad_sample(vids, log_messages):
     ds = build(vids, 'mixed', False)
-    records = _Records()
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(records)
-    try:
-        for _ in range(3):
-            out = ds[len(vids.good) + 1]  # empty.mp4
-            assert out['inputs'].shape[-3:] == (4, 32, 32)
-    finally:
-        logger.removeHandler(records)
+    for _ in range(3):
+        out = ds[len(vids.good) + 1]  # empty.mp4
+        assert out['inputs'].shape[-3:] == (4, 32, 32)
     empty = vids.path('videos/empty.mp4')
     # logged once per process, with the reason
     assert sum(f'unreadable training video {empty} (' in m
-               for m in records.messages) == 1
+               for m in log_messages) == 1
 
 
 def test_training_records_failures_for_the_hook(vids, tmp_path):
