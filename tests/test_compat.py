@@ -231,10 +231,63 @@ def test_pose_compact_runs():
 
 
 def test_only_mmaction_modules_see_inf():
-    assert not hasattr(np, 'Inf') or np.__version__.startswith('1.')
+    """The two modules that use ``np.Inf`` get a numpy view with it;
+    numpy itself (NumPy 2, as pinned) and every other module keep the real
+    namespace."""
+    import mmaction.datasets.transforms.pose_transforms as pose
+    import mmaction.datasets.transforms.processing as processing
     import mmaction.utils.misc as misc
-    assert misc.np.Inf == float('inf')
-    assert misc.np.zeros is np.zeros
+    with pytest.raises(AttributeError):
+        np.Inf
+    for module in (misc, pose):
+        assert module.np is not np and module.np.Inf == float('inf')
+        assert module.np.zeros is np.zeros
+    assert processing.np is np
+
+
+@pytest.fixture
+def inf_modules(monkeypatch):
+    """The two ``np.Inf`` modules back on plain numpy, as before the
+    patch (restored afterwards)."""
+    import mmaction.datasets.transforms.pose_transforms as pose
+    import mmaction.utils.misc as misc
+    for module in (misc, pose):
+        monkeypatch.setattr(module, 'np', np)
+    return misc, pose
+
+
+def test_inf_patch_is_a_noop_on_numpy1(inf_modules, monkeypatch):
+    """NumPy 1 has ``Inf``: nothing to patch, the modules keep numpy."""
+    monkeypatch.setattr(np, 'Inf', float('inf'), raising=False)
+    assert compat.patch_numpy2_inf() is False
+    assert all(module.np is np for module in inf_modules)
+
+
+def test_inf_patch_skips_modules_fixed_upstream(inf_modules, monkeypatch,
+                                                tmp_path):
+    """A module whose source no longer says ``np.Inf`` (fixed upstream) is
+    left alone; one that still does is patched. Both fixed: a no-op."""
+    misc, pose = inf_modules
+    fixed = tmp_path / 'misc.py'
+    with open(misc.__file__, encoding='utf-8') as f:
+        fixed.write_text(f.read().replace('np.Inf', 'np.inf'))
+    monkeypatch.setattr(misc, '__file__', str(fixed))
+    assert compat.patch_numpy2_inf() is True
+    assert misc.np is np and pose.np.Inf == float('inf')
+
+    monkeypatch.setattr(pose, 'np', np)
+    monkeypatch.setattr(pose, '__file__', str(fixed))
+    assert compat.patch_numpy2_inf() is False
+    assert misc.np is np and pose.np is np
+
+
+def test_inf_patch_applies_once():
+    """Already patched (the modules' ``np`` is the view): a no-op."""
+    import mmaction.utils.misc as misc
+    view = misc.np
+    assert compat.APPLIED['numpy2_inf'] is True
+    assert compat.patch_numpy2_inf() is False
+    assert misc.np is view
 
 
 def _hue_numpy1(img, factor):
@@ -257,6 +310,35 @@ def test_color_jitter_hue_as_numpy1(factor):
     img = rng.integers(0, 256, (8, 8, 3)).astype(np.float32)
     got = ColorJitter.adjust_hue(img, factor)
     np.testing.assert_array_equal(got, _hue_numpy1(img, factor))
+
+
+def _hue_upstream(img, factor):
+    """What mmaction2 1.2.0 does: ``uint8 + int``, which NumPy 2 refuses
+    for a negative int."""
+    import cv2
+    hsv = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8),
+                       cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0] + int(factor * 255)) % 180
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+
+
+def test_hue_patch_replaces_only_a_broken_adjust_hue(monkeypatch):
+    """The upstream code fails on NumPy 2 and is replaced; an
+    ``adjust_hue`` that works (fixed upstream, or NumPy 1) is kept as is."""
+    img = np.full((2, 2, 3), 100, dtype=np.float32)
+    monkeypatch.setattr(ColorJitter, 'adjust_hue',
+                        staticmethod(_hue_upstream))
+    with pytest.raises(OverflowError):
+        ColorJitter.adjust_hue(img, -0.1)
+    assert compat.patch_color_jitter_hue() is True
+    assert ColorJitter.adjust_hue is not _hue_upstream
+    np.testing.assert_array_equal(ColorJitter.adjust_hue(img, -0.1),
+                                  _hue_numpy1(img, -0.1))
+
+    fixed = staticmethod(_hue_numpy1)
+    monkeypatch.setattr(ColorJitter, 'adjust_hue', fixed)
+    assert compat.patch_color_jitter_hue() is False
+    assert ColorJitter.__dict__['adjust_hue'] is fixed
 
 
 def test_color_jitter_pipeline_many_draws():

@@ -9,17 +9,22 @@
     python tools/deployment/export_onnx.py CONFIG CKPT any.onnx --table-input
 
 Input ``video``: ``[views, 3, T, H, W]`` RGB pixels in [0, 255] (the
-graph normalises); output ``scores``: ``[views, C]`` cosines. The weights
-are those ``tools/test.py`` scores: blended with the original CLIP when the
-config's ``model.test_cfg.clip_blend_alpha`` says so and the checkpoint is
-not blended yet. The check prints the max abs difference to PyTorch on a
-random input and fails above ``--atol``.
+graph normalises); output ``scores``: ``[views, C]`` cosines. ``T`` is the
+test pipeline's ``clip_len`` (or ``--num-frames``); ``H, W`` are
+``--size``, else the CLIP backbone's image size, else the test pipeline's
+``crop_size`` (stock MMAction2 backbones under a ``MoTEHead`` with a
+``feature_adapter``, e.g. ``configs/mote/x3d-s_text-head_k400.py``). The
+weights are those ``tools/test.py`` scores: blended with the original CLIP
+when the config's ``model.test_cfg.clip_blend_alpha`` says so and the
+checkpoint is not blended yet. The check prints the max abs difference to
+PyTorch on a random input and fails above ``--atol``.
 """
 import argparse
 import os
 import os.path as osp
 import sys
 import tempfile
+from typing import Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -51,7 +56,8 @@ def parse_args():
     parser.add_argument('--num-frames', type=int,
                         help='frames per view (default: the test pipeline)')
     parser.add_argument('--size', type=int, default=None,
-                        help='crop size (default: the backbone image size)')
+                        help='square crop side (default: the CLIP backbone '
+                        "image size, else the test pipeline's crop_size)")
     parser.add_argument('--opset', type=int, default=17)
     parser.add_argument('--atol', type=float, default=1e-4)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -65,6 +71,30 @@ def test_frames(cfg) -> int:
     raise KeyError('no clip_len in the test pipeline: pass --num-frames')
 
 
+def input_hw(cfg, model, size=None) -> Tuple[int, int]:
+    """``(H, W)`` of a view: ``size``, else the CLIP backbone's image
+    size, else the last ``crop_size`` of the test pipeline."""
+    if size:
+        return size, size
+    image_size = getattr(getattr(model.backbone, 'visual', None),
+                         'image_size', None)
+    if image_size is not None:  # open_clip: (H, W)
+        return tuple(image_size) if isinstance(image_size, (tuple, list)) \
+            else (image_size, image_size)
+    crops = [step['crop_size'] for step in
+             cfg.get('test_dataloader', {}).get('dataset', {}).get(
+                 'pipeline', []) if 'crop_size' in step]
+    if crops:
+        crop = crops[-1]
+        if isinstance(crop, int):
+            return crop, crop
+        return int(crop[1]), int(crop[0])  # MMAction2 crops are (w, h)
+    raise KeyError(
+        f'cannot tell the input size of {type(model.backbone).__name__}: '
+        'no CLIP image size and no crop_size in the test pipeline; pass '
+        '--size')
+
+
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
@@ -74,20 +104,29 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     register_all_modules()
     model = MODELS.build(cfg.model).eval()
+    if not hasattr(model.cls_head, 'score_table'):
+        sys.exit(f'{type(model.cls_head).__name__} is not a MoTEHead: '
+                 'only MoTE heads export')
+    try:
+        frames = args.num_frames or test_frames(cfg)
+        height, width = input_hw(cfg, model, args.size)
+    except KeyError as e:
+        sys.exit(e.args[0])
     ckpt = load_checkpoint(model, args.checkpoint, map_location='cpu')
     meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
     alpha = (model.test_cfg or {}).get('clip_blend_alpha')
     clip = getattr(model.backbone, 'pretrained', None)
-    if alpha is not None and clip and meta.get(BLEND_META_KEY) is None:
+    if alpha is not None and clip and meta.get(BLEND_META_KEY) is None \
+            and hasattr(model, 'blend_with_clip'):
         model.blend_with_clip(float(alpha), clip)
+    # on the head: MoTERecognizer and a stock Recognizer3D alike
     if args.labels:
-        model.set_vocabulary([s for s in args.labels.split(',') if s.strip()])
+        model.cls_head.set_vocabulary(
+            [s.strip() for s in args.labels.split(',') if s.strip()])
     elif args.labels_file:
-        model.set_vocabulary(load_class_names(args.labels_file))
+        model.cls_head.set_vocabulary(load_class_names(args.labels_file))
 
-    frames = args.num_frames or test_frames(cfg)
-    size = args.size or model.backbone.visual.image_size[0]
-    shape = (2, 3, frames, size, size)
+    shape = (2, 3, frames, height, width)
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     # written next to the target, renamed when complete
@@ -108,8 +147,9 @@ def main():
         if osp.exists(tmp):
             os.remove(tmp)
     classes = module.table.shape[0]
-    print(f'exported {args.out}: video [views, 3, {frames}, {size}, {size}]'
-          f' -> scores [views, {"C" if args.table_input else classes}]')
+    print(f'exported {args.out}: video [views, 3, {frames}, {height}, '
+          f'{width}] -> scores [views, '
+          f'{"C" if args.table_input else classes}]')
 
 
 if __name__ == '__main__':
