@@ -13,23 +13,18 @@ HMZS, trade-off) and ``blend_sweep.png`` (close-set top-1 against
 zero-shot HM, one point per alpha; needs matplotlib).
 """
 import argparse
-import importlib.util
 import json
 import os.path as osp
 import sys
 
 HERE = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, osp.dirname(osp.dirname(HERE)))
+# the repository (mote_mmaction) and this folder (the sibling tools)
+sys.path[:0] = [osp.dirname(osp.dirname(HERE)), HERE]
+
+import plot_tradeoff  # noqa: E402
+import zeroshot_eval  # noqa: E402
 
 from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'_{name}', osp.join(HERE, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_args():
@@ -48,7 +43,7 @@ def parse_args():
 
 def sweep(checkpoint, alphas, config, zeroshot_configs, splits, work_dir):
     """``[{alpha, closeset_top1, datasets, hmzs, tradeoff}]`` per alpha."""
-    zs = _tool('zeroshot_eval')
+    zs = zeroshot_eval
     rows = []
     for alpha in alphas:
         opts = {'model.test_cfg.clip_blend_alpha': float(alpha)}
@@ -64,7 +59,7 @@ def sweep(checkpoint, alphas, config, zeroshot_configs, splits, work_dir):
 
 
 def plot(rows, out):
-    plt = _tool('plot_tradeoff').import_pyplot()
+    plt = plot_tradeoff.import_pyplot()
     fig, ax = plt.subplots(figsize=(5, 4))
     xs = [r['hmzs'] for r in rows]
     ys = [r['closeset_top1'] for r in rows]
@@ -86,7 +81,7 @@ def main():
     bad = [a for a in args.alphas if not 0.0 <= a <= 1.0]
     if bad:
         sys.exit(f'error: alphas must be in [0, 1], got {bad}')
-    configs = args.zeroshot_configs or _tool('zeroshot_eval').arch_configs(
+    configs = args.zeroshot_configs or zeroshot_eval.arch_configs(
         'ViT-B-16')
     rows = sweep(args.checkpoint, args.alphas, args.config, configs,
                  args.splits, args.out_dir)
