@@ -2,11 +2,13 @@
 """Packaging: PEP 621 metadata, requirement files, builds that leave the
 checkout clean, the wheel's ``.mim`` content, editable installs, and
 ``mim list/search/train/test`` for editable and regular installs."""
+import contextlib
 import glob
 import importlib.metadata
 import json
 import os
 import os.path as osp
+import pickle
 import shutil
 import subprocess
 import sys
@@ -348,106 +350,130 @@ def test_mim_finds_the_package(kind, builds, editable, tmp_path):
                   osp.join(pkg, '.mim', 'tools'))
 
 
-def write_clips(root: str, num: int = 4, num_classes: int = 2) -> str:
-    """Write ``num`` tiny mp4 clips and an MMAction2 list ``name.mp4 y``."""
-    import cv2
-    import numpy as np
-    lines = []
-    for i in range(num):
-        name = f'clip{i}.mp4'
-        writer = cv2.VideoWriter(
-            osp.join(root, name), cv2.VideoWriter_fourcc(*'mp4v'), 8,
-            (32, 32))
-        for t in range(16):
-            frame = np.full((32, 32, 3), (40 * i + 8 * t) % 255, np.uint8)
-            writer.write(frame)
-        writer.release()
-        lines.append(f'{name} {i % num_classes}')
-    ann = osp.join(root, 'ann.txt')
-    with open(ann, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    return ann
+def over_venv(root: str, site: str) -> str:
+    """A pip-less venv in ``root`` that sees the install in ``site`` (its
+    ``.pth`` files run, as in a site-packages), then this venv's
+    site-packages for the dependencies: the install's own interpreter, for
+    mim and the scripts mim starts. Returns its python."""
+    import venv
+    venv.create(root, with_pip=False)
+    purelib = sysconfig.get_path(
+        'purelib', vars=dict(base=root, platbase=root))
+    # .pth files run in name order: the install's dist-info and editable
+    # finder come before those of this venv's editable checkout.
+    for name, path in (('0_install', site), ('1_deps', PURELIB)):
+        with open(osp.join(purelib, name + '.pth'), 'w') as f:
+            f.write(f'import site; site.addsitedir({path!r})\n')
+    return osp.join(root, 'bin', 'python')
 
 
-def tiny_config(root: str, ann: str) -> str:
-    """A stock TSN config (no MoTE part) that loads mote_mmaction."""
-    pipeline = [
-        dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=1, num_clips=2),
-        dict(type='DecordDecode'),
-        dict(type='Resize', scale=(-1, 32)),
-        dict(type='CenterCrop', crop_size=32),
-        dict(type='FormatShape', input_format='NCHW'),
-        dict(type='PackActionInputs')
-    ]
+@contextlib.contextmanager
+def record_imports(pkg_dir: str, marker: str):
+    """Make the package in ``pkg_dir`` append its ``__file__`` to
+    ``marker`` whenever a process imports it; restored afterwards."""
+    init = osp.join(pkg_dir, '__init__.py')
+    with open(init) as f:
+        original = f.read()
+    try:
+        with open(init, 'a') as f:
+            f.write(f'\nopen({marker!r}, "a").write(__file__ + "\\n")\n')
+        yield
+    finally:
+        with open(init, 'w') as f:
+            f.write(original)
+
+
+def tiny_mote_config(root: str) -> str:
+    """A tiny MoTE config (64-d CLIP, random weights, no weights file) on
+    generated motion clips (2 classes x 2 clips per split), in ``root``."""
+    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+    from mote_mmaction.testing.synthetic_videos import generate_motion_dataset
+    classes = ['moving left', 'moving right']
+    for split, seed in (('train', 0), ('val', 1)):
+        generate_motion_dataset(root, classes, 2, split, seed=seed,
+                                num_frames=8, size=(32, 32))
+
+    def loader(split: str, test_mode: bool) -> dict:
+        return dict(
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=not test_mode),
+            dataset=dict(
+                type='MoTEVideoDataset',
+                ann_file=osp.join(root, f'{split}.txt'),
+                data_prefix=dict(video=root),
+                class_names=osp.join(root, 'train_classes.txt'),
+                pipeline=tiny_video_pipeline(test_mode=test_mode),
+                test_mode=test_mode))
+
     cfg = dict(
         default_scope='mmaction',
         custom_imports=dict(
             imports=['mote_mmaction'], allow_failed_imports=False),
-        model=dict(
-            type='Recognizer2D',
-            backbone=dict(
-                type='MobileNetV2', widen_factor=0.25, pretrained=None),
-            cls_head=dict(
-                type='TSNHead',
-                num_classes=2,
-                in_channels=1280,
-                average_clips='prob'),
-            data_preprocessor=dict(
-                type='ActionDataPreprocessor', format_shape='NCHW')),
-        train_dataloader=dict(
-            batch_size=2,
-            num_workers=0,
-            sampler=dict(type='DefaultSampler', shuffle=True),
-            dataset=dict(
-                type='VideoDataset',
-                ann_file=ann,
-                data_prefix=dict(video=root),
-                pipeline=pipeline)),
+        model=tiny_mote_model_cfg(classes, num_layers=1),
+        train_dataloader=loader('train', False),
+        test_dataloader=loader('val', True),
+        test_evaluator=dict(type='AccMetric'),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=1),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        test_cfg=dict(type='TestLoop'),
+        custom_hooks=[dict(type='MoTERoutingStepHook')],
+        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-3)),
         default_hooks=dict(
             checkpoint=dict(
                 type='CheckpointHook', interval=1, by_epoch=False)),
         log_level='WARNING')
-    path = osp.join(root, 'tiny_tsn.py')
+    path = osp.join(root, 'tiny_mote.py')
     Config(cfg).dump(path)
     return path
 
 
-def test_mim_train_runs_the_installed_package(builds, tmp_path):
-    """``mim train`` after ``pip install .``, from a folder that is not a
-    checkout: 1 iteration on CPU, run by the installed ``.mim/tools`` with
-    the installed package (``mim test``'s command: test_mim_finds_the_package;
-    tools/test.py itself: tests/tools/test_train_test_tools.py)."""
-    installed = osp.join(builds.site, 'mote_mmaction')
+def test_mim_train_and_test_run_mote(builds, editable, tmp_path):
+    """``mim train`` of a tiny MoTE config after ``pip install -e .``, then
+    ``mim test`` of its checkpoint after ``pip install .``, on CPU from a
+    folder that is not a checkout: each runs its install's ``.mim/tools``
+    with its install's package, and test logs the top-1 of what it
+    predicted. (Every command for every install: test_mim_finds_the_package;
+    the tools themselves: tests/tools/test_train_test_tools.py.)"""
+    data = tmp_path / 'data'
+    data.mkdir()
+    cfg = tiny_mote_config(str(data))
+    work, dump = str(tmp_path / 'work'), str(tmp_path / 'preds.pkl')
     marker = str(tmp_path / 'imported_from')
-    shutil.copyfile(osp.join(installed, '__init__.py'), str(tmp_path / 'i'))
-    with open(osp.join(installed, '__init__.py'), 'a') as f:
-        f.write(f'\nopen({marker!r}, "a").write(__file__ + "\\n")\n')
-    try:
-        data = tmp_path / 'data'
-        data.mkdir()
-        cfg = tiny_config(str(data), write_clips(str(data)))
-        work = str(tmp_path / 'work')
-        # The installed copy goes before this venv's site-packages (and its
-        # editable finder for the checkout).
-        env = dict(os.environ, PYTHONPATH=builds.site, OMP_NUM_THREADS='1')
-        mim = [sys.executable, '-m', 'mim']
-        res = run(mim + ['train', 'mote_mmaction', cfg, '--gpus', '0',
-                         '--work-dir', work, '--no-validate'],
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    editable_pkg = osp.join(builds.src, 'mote_mmaction')
+    with record_imports(editable_pkg, marker):
+        python = over_venv(str(tmp_path / 'venv_e'), editable.site)
+        res = run([python, '-m', 'mim', 'train', 'mote_mmaction', cfg,
+                   '--gpus', '0', '--work-dir', work, '--no-validate'],
                   cwd=str(tmp_path), env=env)
-        assert osp.join(installed, '.mim', 'tools', 'train.py') in res.stdout
-        ckpt = osp.join(work, 'iter_1.pth')
-        assert osp.isfile(ckpt)
-        with open(marker) as f:
-            # mim runs `train.py -h`, then train.py.
-            imported = f.read().split()
-        assert imported and set(imported) == {
-            osp.join(installed, '__init__.py')}
-    finally:
-        shutil.copyfile(str(tmp_path / 'i'),
-                        osp.join(installed, '__init__.py'))
+    assert osp.join(editable_pkg, '.mim', 'tools', 'train.py') in res.stdout
+    ckpt = osp.join(work, 'iter_1.pth')
+    assert osp.isfile(ckpt)  # complete: test.py fails on a partial one
+    installed_pkg = osp.join(builds.site, 'mote_mmaction')
+    with record_imports(installed_pkg, marker):
+        python = over_venv(str(tmp_path / 'venv_i'), builds.site)
+        res = run([python, '-m', 'mim', 'test', 'mote_mmaction', cfg,
+                   '--checkpoint', ckpt, '--work-dir', work, '--dump', dump],
+                  cwd=str(tmp_path), env=env)
+    assert osp.join(installed_pkg, '.mim', 'tools', 'test.py') in res.stdout
+    with open(marker) as f:
+        # mim itself imports neither; train.py runs twice (mim's -h first)
+        assert f.read().split() == [
+            osp.join(editable_pkg, '__init__.py')] * 2 + [
+                osp.join(installed_pkg, '__init__.py')]
+    # The metric test.py's LoggerHook wrote is the top-1 of the
+    # predictions it dumped (all 4 val clips).
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 4
+    top1 = sum(int(p['pred_score'].argmax()) == int(p['gt_label'])
+               for p in preds) / len(preds)
+    logged = []
+    for path in glob.glob(osp.join(work, '*', '*.json')):
+        with open(path) as f:
+            logged += [json.loads(line) for line in f]
+    tested = [m for m in logged if 'acc/top1' in m]
+    assert len(tested) == 1 and tested[0]['acc/top1'] == pytest.approx(top1)
 
 
 def test_ci_fails_when_no_test_is_collected():
