@@ -175,6 +175,12 @@ class MoTEHead(BaseHead):
             eval_coeffs=eval_merge_coeffs)
         self.feature_adapter = None if feature_adapter is None else \
             MODELS.build(feature_adapter)
+        adapted = getattr(self.feature_adapter, 'out_channels', in_channels)
+        if adapted != in_channels:
+            raise ValueError(
+                f'feature_adapter gives {adapted}-d frame embeddings but the '
+                f'head takes in_channels={in_channels}: set the adapter\'s '
+                f'out_channels={in_channels}')
         self.loss_wmr = MODELS.build(loss_wmr)
         self.loss_mse = None if loss_mse is None else MODELS.build(loss_mse)
 

@@ -276,3 +276,13 @@ def test_eval_class_names_follow_set_vocabulary():
     head.set_vocabulary(['jumping'])
     head.set_vocabulary(None)
     assert head.eval_class_names is None
+
+
+def test_adapter_width_must_be_the_head_width():
+    """Caught when the head is built, not at the first forward."""
+    cfg = tiny_mote_model_cfg(PREC_TRAIN, num_layers=1)['cls_head']
+    cfg['feature_adapter'] = dict(type='MoTEFeatureAdapter', in_channels=8,
+                                  out_channels=32)
+    with pytest.raises(ValueError, match=r'feature_adapter gives 32-d .* '
+                       r"in_channels=64: set the adapter's out_channels=64"):
+        MODELS.build(cfg)
