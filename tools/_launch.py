@@ -1,8 +1,15 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Shared start-up of tools/train.py and tools/test.py."""
+"""Shared start-up of tools/train.py and tools/test.py.
+
+Importing this module is light (no torch, no MMAction2), so ``--help`` is
+instant (``mim train`` runs ``train.py -h`` before every run); the stack is
+imported by :func:`load_config`, ``mote_mmaction`` (its compat patches)
+first.
+"""
 import os
 import os.path as osp
 import sys
+from typing import Optional
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # From a source checkout, make `custom_imports=['mote_mmaction']` resolve.
@@ -11,9 +18,24 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if osp.isdir(osp.join(REPO, 'mote_mmaction')) and REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-import torch  # noqa: E402
 
-import mote_mmaction  # noqa: E402,F401  (compat patches first)
+def load_config(path: str, cfg_options: Optional[dict] = None):
+    """The config at ``path`` with ``--cfg-options`` merged, loaded after
+    ``mote_mmaction`` (compat patches before MMAction2 loads)."""
+    import mote_mmaction  # noqa: F401
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def build_runner(cfg):
+    """``runner_type``'s runner (FlexibleRunner, ...) or MMEngine's Runner."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
 
 
 def setup_cpu_distributed(cfg, launcher: str) -> None:
@@ -26,6 +48,7 @@ def setup_cpu_distributed(cfg, launcher: str) -> None:
     ``strategy`` gets ``device_ids=None`` (DDP) or ``device_id='cpu'``
     (FSDP, whose default, ``LOCAL_RANK``, would ask for an accelerator).
     """
+    import torch
     if launcher != 'pytorch' or torch.cuda.is_available():
         return
     import torch.distributed as dist

@@ -13,11 +13,9 @@ import argparse
 import os
 import os.path as osp
 
-from _launch import (  # noqa: F401  (sets sys.path)
-    add_trust_argument, setup_cpu_distributed, trust_checkpoints)
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from _launch import (add_trust_argument, build_runner, load_config,
+                     setup_cpu_distributed, trust_checkpoints)
+from mmengine.config import DictAction  # light: torch loads after -h
 
 
 def parse_args():
@@ -77,15 +75,11 @@ def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
     trust_checkpoints(cfg, args.trusted_checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
-    runner.test()
+    build_runner(cfg).test()
 
 
 if __name__ == '__main__':
