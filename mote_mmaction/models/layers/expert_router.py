@@ -13,9 +13,7 @@ MoTERoutingStepHook` sets it before every iteration from ``runner.iter``,
 which a resumed run restores), so routing needs no state in checkpoints and
 the model never reads runner state while it runs.
 """
-import hashlib
 import math
-import struct
 from typing import List, Optional, Tuple
 
 import torch
@@ -128,11 +126,12 @@ class MoTERouter(nn.Module):
         key = (self._base_seed, -1 if self._step is None else self._step,
                self._calls, rank)
         self._calls += 1
-        # a digest, not hash(): the same draws on every Python version, so
-        # a run resumed elsewhere draws what the first one would have
-        digest = hashlib.blake2b(struct.pack('<4q', *key), digest_size=8)
+        # hash() of a tuple of ints is not randomised per process
+        # (PYTHONHASHSEED salts only str/bytes), so every rank and every
+        # resumed process draws alike. Seeded results (the README's demo
+        # table) depend on these exact draws: do not change the mixing.
         gen = torch.Generator()
-        gen.manual_seed(int.from_bytes(digest.digest(), 'little') >> 1)
+        gen.manual_seed(hash(key) % (2**63))
         return gen
 
     def draw(self) -> Tuple[List[int], List[int]]:
