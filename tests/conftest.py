@@ -82,33 +82,43 @@ def video_file(tmp_path_factory) -> str:
     return path
 
 
+def _motion_cfg(ds, work_dir: str, classes, split: str, **extra):
+    """A run on one split of the motion dataset (batches of 4, no
+    workers): ``train`` shuffles and augments; ``val`` is the test split."""
+    from mmengine.config import Config
+
+    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+    test = split == 'val'
+    loader = dict(
+        batch_size=4, num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=not test),
+        dataset=dict(type='MoTEVideoDataset',
+                     ann_file=ds.val_ann if test else ds.train_ann,
+                     data_prefix=ds.data_prefix, class_names=ds.class_file,
+                     test_mode=test,
+                     pipeline=tiny_video_pipeline(test_mode=test)))
+    cfg = dict(
+        default_scope='mmaction',
+        model=tiny_mote_model_cfg(classes or ds.classes, num_layers=1),
+        work_dir=work_dir, log_level='WARNING')
+    cfg['test_dataloader' if test else 'train_dataloader'] = loader
+    cfg.update(extra)
+    return Config(cfg)
+
+
 @pytest.fixture
 def motion_train_cfg(motion_dataset, tmp_path):
     """Factory of a short training run on ``motion_dataset``: a 1-layer
     tiny MoTE model, ``max_iters`` iterations in ``tmp_path``; keyword
     arguments are added to (or replace) the config's top-level keys."""
-    from mmengine.config import Config
 
-    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-
-    def make(max_iters: int, lr: float = 1e-3, **extra) -> Config:
-        ds = motion_dataset
-        cfg = dict(
-            default_scope='mmaction',
-            model=tiny_mote_model_cfg(ds.classes, num_layers=1),
-            work_dir=str(tmp_path),
-            train_dataloader=dict(
-                batch_size=4, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=True),
-                dataset=dict(type='MoTEVideoDataset', ann_file=ds.train_ann,
-                             data_prefix=ds.data_prefix,
-                             class_names=ds.class_file,
-                             pipeline=tiny_video_pipeline(test_mode=False))),
+    def make(max_iters: int, lr: float = 1e-3, **extra):
+        keys = dict(
             train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
-            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=lr)),
-            log_level='WARNING')
-        cfg.update(extra)
-        return Config(cfg)
+            optim_wrapper=dict(optimizer=dict(type='AdamW', lr=lr)))
+        keys.update(extra)
+        return _motion_cfg(motion_dataset, str(tmp_path), None, 'train',
+                           **keys)
 
     return make
 
@@ -119,28 +129,13 @@ def motion_test_cfg(motion_dataset, tmp_path):
     batches of 4, ``AccMetric``) with a 1-layer tiny MoTE model trained on
     ``classes`` (default: the dataset's 4); keyword arguments are added to
     (or replace) the config's top-level keys."""
-    from mmengine.config import Config
 
-    from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-
-    def make(classes=None, **extra) -> Config:
-        ds = motion_dataset
-        cfg = dict(
-            default_scope='mmaction',
-            model=tiny_mote_model_cfg(classes or ds.classes, num_layers=1),
-            work_dir=str(tmp_path),
-            test_dataloader=dict(
-                batch_size=4, num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=False),
-                dataset=dict(type='MoTEVideoDataset', ann_file=ds.val_ann,
-                             class_names=ds.class_file,
-                             data_prefix=ds.data_prefix, test_mode=True,
-                             pipeline=tiny_video_pipeline())),
-            test_evaluator=dict(type='AccMetric'),
-            test_cfg=dict(type='TestLoop'),
-            log_level='WARNING')
-        cfg.update(extra)
-        return Config(cfg)
+    def make(classes=None, **extra):
+        keys = dict(test_evaluator=dict(type='AccMetric'),
+                    test_cfg=dict(type='TestLoop'))
+        keys.update(extra)
+        return _motion_cfg(motion_dataset, str(tmp_path), classes, 'val',
+                           **keys)
 
     return make
 
