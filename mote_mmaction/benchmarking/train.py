@@ -12,7 +12,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
-from ..models.layers.expert_router import set_routing_step
+from ..models.layers.expert_router import find_routers
 
 from .measure import MemoryProbe, SyncAudit, spread, time_block
 from .models import (build_model, clip_geometry, frame_size, model_config,
@@ -63,10 +63,12 @@ def build_optim(model, cfg: Config, args, amp: str):
 def new_iter_counter(model) -> Callable[[], None]:
     """Give the model's expert routers the next step each call, as
     ``MoTERoutingStepHook`` does in a runner (draws are keyed on it)."""
-    counter = itertools.count()
+    routers, counter = find_routers(model), itertools.count()
 
     def tick() -> None:
-        set_routing_step(model, next(counter))
+        step = next(counter)
+        for router in routers:
+            router.set_step(step)
 
     return tick
 

@@ -1,8 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from typing import List, Optional
+
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ...models.layers.expert_router import set_routing_step
+from ...models.layers.expert_router import MoTERouter, find_routers
 
 
 @HOOKS.register_module()
@@ -21,8 +23,18 @@ class MoTERoutingStepHook(Hook):
 
     priority = 'VERY_HIGH'
 
+    def __init__(self) -> None:
+        self._routers: Optional[List[MoTERouter]] = None
+
+    def before_train(self, runner) -> None:
+        # once: walking the model's modules every step costs ~0.3 ms
+        self._routers = find_routers(runner.model)
+
     def before_train_iter(self,
                           runner,
                           batch_idx: int,
                           data_batch=None) -> None:
-        set_routing_step(runner.model, runner.iter)
+        if self._routers is None:
+            self.before_train(runner)
+        for router in self._routers:
+            router.set_step(runner.iter)

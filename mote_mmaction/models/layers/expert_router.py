@@ -158,20 +158,16 @@ class MoTERouter(nn.Module):
                 f'sync={self.sync}')
 
 
-def set_routing_step(model: nn.Module, step: int) -> int:
-    """Key the next draws of every :class:`MoTERouter` in ``model`` on
-    training step ``step``.
+def find_routers(model: nn.Module) -> List[MoTERouter]:
+    """Every :class:`MoTERouter` in ``model``, which a training loop keys
+    on its step (``router.set_step(step)``) before each iteration.
 
     Args:
         model (nn.Module): any model; wrappers (DDP, FSDP) are searched
             through, as ``modules()`` reaches their wrapped module.
-        step (int): the training step, ``runner.iter`` in a runner.
 
     Returns:
-        int: how many routers were set; 0 for models without MoTE routing
-        (stock MMAction2 heads), which are left alone.
+        list[MoTERouter]: Empty for models without MoTE routing (stock
+        MMAction2 heads).
     """
-    routers = [m for m in model.modules() if isinstance(m, MoTERouter)]
-    for router in routers:
-        router.set_step(step)
-    return len(routers)
+    return [m for m in model.modules() if isinstance(m, MoTERouter)]

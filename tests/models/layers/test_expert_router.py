@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from mote_mmaction.models.layers import (MoTERouter, rank_softmax,
-                                         set_routing_step, tau_candidates)
+from mote_mmaction.models.layers import (MoTERouter, find_routers,
+                                         rank_softmax, tau_candidates)
 
 
 def test_rank_softmax_is_the_routing_and_merge_distribution():
@@ -70,16 +70,13 @@ def test_draws_are_a_function_of_seed_step_and_call():
     assert (other_seed.draw(), other_seed.draw()) != per_step[13]
 
 
-def test_set_routing_step_reaches_every_router_through_wrappers():
+def test_find_routers_reaches_every_router_through_wrappers():
     a, b = MoTERouter(4, num_layers=2, seed=1), MoTERouter(4, 2, seed=2)
     # A wrapper holds the model as ``.module`` (DDP, FSDP): still reached.
     wrapped = torch.nn.ModuleDict(dict(module=torch.nn.ModuleList([a, b])))
-    assert set_routing_step(wrapped, 7) == 2
-    for router, seed in ((a, 1), (b, 2)):
-        ref = MoTERouter(4, num_layers=2, seed=seed)
-        ref.set_step(7)
-        assert router.draw() == ref.draw()
-    assert set_routing_step(torch.nn.Linear(2, 2), 7) == 0
+    found = find_routers(wrapped)
+    assert len(found) == 2 and found[0] is a and found[1] is b
+    assert find_routers(torch.nn.Linear(2, 2)) == []
 
 
 def test_ranks_draw_apart_unless_synced(monkeypatch):
