@@ -47,9 +47,9 @@ import json
 import os
 from typing import Dict, List, Sequence, Tuple, Union
 
-from .class_names import (_check_unique, is_descriptor_file,
-                          load_class_names, normalize_class_name,
-                          tokenizer_key)
+from .class_names import (_check_dense_ids, _check_unique,
+                          is_descriptor_file, load_class_names,
+                          normalize_class_name, tokenizer_key)
 
 Phrasings = Tuple[str, ...]
 #: A file, or a list whose items are names or sequences of phrasings.
@@ -150,15 +150,7 @@ def _read_csv(path: str) -> List[Phrasings]:
             if desc:
                 descs.append(desc)
                 lines.append(line)
-    if not by_id:
-        raise ValueError(f'{path}: no classes in the file')
-    num = len(by_id)
-    if sorted(by_id) != list(range(num)):
-        missing = sorted(set(range(num)) - set(by_id))
-        extra = sorted(set(by_id) - set(range(num)))
-        raise ValueError(f'{path}: ids must be exactly 0..{num - 1} for '
-                         f'{num} classes; missing ids {missing[:10]}, '
-                         f'out-of-range ids {extra[:10]}')
+    num = _check_dense_ids(by_id, path, 'classes', 'classes')
     out = []
     for i in range(num):
         name, line, descs, _ = by_id[i]

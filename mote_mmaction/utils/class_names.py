@@ -86,6 +86,22 @@ def _check_unique(names: Sequence[str],
         seen[key] = (name, pos)
 
 
+def _check_dense_ids(ids, path: str, what: str, unit: str) -> int:
+    """The number of classes when ``ids`` are exactly ``0..n-1``; else a
+    ``ValueError`` naming the missing and out-of-range ids (``what``: what
+    the file holds, ``unit``: what ``n`` counts)."""
+    if not ids:
+        raise ValueError(f'{path}: no {what} in the file')
+    num = len(ids)
+    if sorted(ids) != list(range(num)):
+        missing = sorted(set(range(num)) - set(ids))
+        extra = sorted(set(ids) - set(range(num)))
+        raise ValueError(f'{path}: ids must be exactly 0..{num - 1} for '
+                         f'{num} {unit}; missing ids {missing[:10]}, '
+                         f'out-of-range ids {extra[:10]}')
+    return num
+
+
 def _read_txt(path: str) -> Tuple[List[str], List[int]]:
     """Names and their line numbers from a one-name-per-line file."""
     with open(path, encoding='utf-8-sig') as f:
@@ -133,15 +149,7 @@ def _read_csv(path: str) -> Tuple[List[str], List[int]]:
                 raise ValueError(f'{path} line {line}: duplicate id {idx} '
                                  f'(first on line {by_id[idx][1]})')
             by_id[idx] = (name, line)
-    if not by_id:
-        raise ValueError(f'{path}: no class names in the file')
-    num = len(by_id)
-    if sorted(by_id) != list(range(num)):
-        missing = sorted(set(range(num)) - set(by_id))
-        extra = sorted(set(by_id) - set(range(num)))
-        raise ValueError(f'{path}: ids must be exactly 0..{num - 1} for '
-                         f'{num} rows; missing ids {missing[:10]}, '
-                         f'out-of-range ids {extra[:10]}')
+    num = _check_dense_ids(by_id, path, 'class names', 'rows')
     rows = [by_id[i] for i in range(num)]
     return [name for name, _ in rows], [line for _, line in rows]
 
