@@ -39,13 +39,16 @@ from typing import Dict, List
 import numpy as np
 from mmengine.dataset import Compose
 
+from . import report
 from .clips import write_clip
 from .measure import spread
 from .pipelines import (cpu_only_fields, pipelines_by_set, video_datasets,
                         video_folder)
 
-#: workers are sized against these (per GPU, docs/benchmark.md)
-TARGETS = dict(train=580.0, test=1750.0, val=1750.0)
+#: workers are sized against the project's targets (per GPU)
+TARGETS = dict(train=report.TARGETS['train_clips_per_s'],
+               test=report.TARGETS['infer_views_per_s'],
+               val=report.TARGETS['infer_views_per_s'])
 VARIANTS = ('decord_unsorted', 'decord', 'torchcodec', 'pyav')
 INIT_TYPES = ('DecordInit', 'MoTEVideoInit', 'PyAVInit', 'OpenCVInit')
 DECODE_TYPES = ('DecordDecode', 'MoTEVideoDecode', 'PyAVDecode',

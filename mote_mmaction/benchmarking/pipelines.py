@@ -75,11 +75,11 @@ def video_datasets(files: Sequence[str], pipelines: Dict[str, List[dict]],
 
 
 def cpu_only_fields() -> Dict:
-    """The fields of a data-mode result that only a model run fills, and
-    the process's peak memory."""
+    """The fields of a data-mode result that only a model run fills (the
+    CLI sets ``grad_ckpt``, ``merged`` and ``compile``), and the process's
+    peak memory."""
     return dict(
-        batch=1, amp_dtype='n/a', grad_ckpt='n/a', merged='n/a',
-        compile=False,
+        batch=1, amp_dtype='n/a',
         peak_mem_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
         1024,
         mem_method='ru_maxrss of the process (CPU)')

@@ -117,7 +117,7 @@ def _read_json(path: str) -> List[Phrasings]:
 
 
 def _read_csv(path: str) -> List[Phrasings]:
-    by_id: Dict[int, Tuple[str, int, List[str], List[int]]] = {}
+    by_id: Dict[int, Tuple[str, int, List[str]]] = {}
     with open(path, encoding='utf-8-sig', newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
@@ -141,19 +141,18 @@ def _read_csv(path: str) -> List[Phrasings]:
             name = _clean(row[1], f'{path} line {line} name')
             desc = row[2].strip()
             if idx not in by_id:
-                by_id[idx] = (name, line, [], [])
-            first, first_line, descs, lines = by_id[idx]
+                by_id[idx] = (name, line, [])
+            first, first_line, descs = by_id[idx]
             if name != first:
                 raise ValueError(f'{path} line {line}: id {idx} is named '
                                  f'{name!r} but {first!r} on line '
                                  f'{first_line}')
             if desc:
                 descs.append(desc)
-                lines.append(line)
     num = _check_dense_ids(by_id, path, 'classes', 'classes')
     out = []
     for i in range(num):
-        name, line, descs, _ = by_id[i]
+        name, line, descs = by_id[i]
         phr = (name, *descs)
         _check_phrasings(phr, f'{path} id {i} (first on line {line})')
         out.append(phr)

@@ -198,11 +198,8 @@ def load_class_names(source: ClassNameSource,
         if not os.path.isfile(path):
             raise FileNotFoundError(f'class-name file not found: {path}')
         if is_descriptor_file(path):
-            try:  # lazily: it imports this module
-                from .class_descriptions import load_class_phrasings
-            except ImportError:  # loaded from its file (tools/data)
-                raise ValueError(f'{path}: descriptor vocabularies need the '
-                                 'mote_mmaction package') from None
+            # lazily: it imports this module
+            from .class_descriptions import load_class_phrasings
             return [p[0] for p in load_class_phrasings(path)]
         if path.lower().endswith('.csv'):
             names, lines = _read_csv(path)

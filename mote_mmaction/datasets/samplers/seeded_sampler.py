@@ -67,10 +67,9 @@ class MoTESeededSampler(DefaultSampler):
         """Yield this rank's indices of the epoch, seeded, from the start
         offset on."""
         indices = list(super().__iter__())[self._offset():]
-        return iter([
-            SeededIndex(i, sample_seed(self.seed, self.epoch, i, self.rank))
-            for i in indices
-        ])
+        # lazily: a seed costs ~16 us, an epoch of K400 ~4 s before batch 1
+        return (SeededIndex(i, sample_seed(self.seed, self.epoch, i,
+                                           self.rank)) for i in indices)
 
     def __len__(self) -> int:
         """Samples of this rank in the current epoch (after the start
