@@ -17,6 +17,8 @@ default_hooks = dict(
     # a resumed epoch continues after the checkpoint's batches, with the
     # checkpoint's sampler seed
     resume=dict(type='MoTEResumeHook'),
+    # MoTE's expert draws are keyed on runner.iter (exact on resume)
+    routing_step=dict(type='MoTERoutingStepHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
 env_cfg = dict(

@@ -50,7 +50,6 @@ test_dataloader = dict(dataset=_half('base', {{_base_.test_pipeline}}))
 # k400.py's hooks, and each validation also scores the novel half with its
 # own class names (zeroshot/novel/top1; zeroshot/tradeoff = base-novel HM)
 custom_hooks = [
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

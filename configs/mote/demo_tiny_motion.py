@@ -141,7 +141,6 @@ param_scheduler = [
 ]
 
 custom_hooks = [
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

@@ -136,7 +136,6 @@ val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
 custom_hooks = [
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

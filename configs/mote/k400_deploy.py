@@ -5,7 +5,6 @@ _base_ = ['./k400.py']
 
 model = dict(cls_head=dict(num_experts=1))
 custom_hooks = [
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTECLIPBlendHook')

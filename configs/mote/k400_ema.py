@@ -5,7 +5,6 @@ _base_ = ['./k400.py']
 
 custom_hooks = [
     dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

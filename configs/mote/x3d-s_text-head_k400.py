@@ -56,7 +56,6 @@ optim_wrapper = dict(
         }))
 # no CLIP visual weights to blend with at test
 custom_hooks = [
-    dict(type='MoTERoutingStepHook'),
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),

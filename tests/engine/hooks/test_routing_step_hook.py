@@ -31,5 +31,7 @@ def test_every_training_config_registers_the_hook():
         cfg = Config.fromfile(path)
         if cfg.get('train_cfg') is None or cfg.get('train_dataloader') is None:
             continue
-        hooks = [h['type'] for h in cfg.get('custom_hooks', [])]
+        hooks = [h['type'] for h in cfg.get('custom_hooks', [])] + [
+            h['type'] for h in (cfg.get('default_hooks') or {}).values()
+            if h is not None]
         assert 'MoTERoutingStepHook' in hooks, path
