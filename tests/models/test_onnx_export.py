@@ -4,6 +4,7 @@ onnxruntime: constant vocabulary (close-set and zero-shot with TFM) and
 the class table as an input; the tool on its target, the merged deploy
 checkpoint, and on a stock MMAction2 backbone under a MoTE head; the
 tool's input size and its early errors."""
+import json
 import os.path as osp
 import re
 import runpy
@@ -181,6 +182,20 @@ def test_tool_on_a_stock_backbone(tmp_path):
     video = torch.rand(2, 3, 4, 24, 40) * 255
     torch.testing.assert_close(ort_scores(out, video),
                                recognizer_scores(x3d, video), atol=1e-4,
+                               rtol=0)
+
+    # a descriptor vocabulary keeps its descriptions in the graph, as the
+    # head scores it at test (names alone would give another table)
+    vocab = tmp_path / 'vocab.json'
+    vocab.write_text(json.dumps(
+        [[TRAIN[0], 'a thing moving to the left side'], *TRAIN[1:]]))
+    res = run_script(TOOL, cfg, ckpt, out, '--labels-file', vocab)
+    assert res.returncode == 0, res.stderr
+    x3d.cls_head.set_vocabulary(str(vocab))
+    want = recognizer_scores(x3d, video)
+    x3d.cls_head.set_vocabulary(list(TRAIN))  # the names alone
+    assert (recognizer_scores(x3d, video) - want).abs().max() > 1e-4
+    torch.testing.assert_close(ort_scores(out, video), want, atol=1e-4,
                                rtol=0)
 
 

@@ -40,7 +40,6 @@ from mote_mmaction.engine.hooks.clip_blend_hook import \
     BLEND_META_KEY  # noqa: E402
 from mote_mmaction.models.onnx_export import (check_onnx,  # noqa: E402
                                               export_onnx)
-from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
 
 
 def parse_args():
@@ -124,7 +123,9 @@ def main():
         model.cls_head.set_vocabulary(
             [s.strip() for s in args.labels.split(',') if s.strip()])
     elif args.labels_file:
-        model.cls_head.set_vocabulary(load_class_names(args.labels_file))
+        # the file itself: descriptor vocabularies keep their descriptions,
+        # so the graph scores as tools/test.py does
+        model.cls_head.set_vocabulary(args.labels_file)
 
     shape = (2, 3, frames, height, width)
     out_dir = osp.dirname(osp.abspath(args.out))
