@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Draw all-way K-shot training lists (MoTE paper Table 5).
 
-    python tools/data/protocols/make_fewshotpy \
+    python tools/data/protocols/make_fewshot_lists.py \
         data/ucf101/ucf101_train_split_1_videos.txt \
         --shots 2 4 8 16 --seeds 1 2 3 --out-dir data/ucf101/fewshot
 
