@@ -74,6 +74,14 @@ def motion_dataset(tmp_path_factory) -> MotionDataset:
 
 
 @pytest.fixture(scope='session')
+def vids(tmp_path_factory):
+    """The bad-video set of ``tests/_bad_videos.py`` (good clips, broken
+    files and their lists), written once; tests must not modify it."""
+    from _bad_videos import write_bad_video_set
+    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
+
+
+@pytest.fixture(scope='session')
 def video_file(tmp_path_factory) -> str:
     """One ``moving left`` mp4 clip (16 frames, 64x64, 8 fps, seed 0)."""
     path = str(tmp_path_factory.mktemp('video_file') / 'moving_left.mp4')

@@ -9,7 +9,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from _bad_videos import BROKEN, write_bad_video_set
+from _bad_videos import BROKEN
 
 from mote_mmaction.datasets import video_check
 from mote_mmaction.datasets.transforms import video_readers
@@ -20,11 +20,6 @@ from mote_mmaction.datasets.video_check import (CRASH_REASON, check_video,
                                                 short_reason,
                                                 write_bad_video_list)
 from mote_mmaction.testing.synthetic_videos import write_motion_clip
-
-
-@pytest.fixture(scope='module')
-def vids(tmp_path_factory):
-    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
 
 
 class FakeReader(video_readers.VideoReader):

@@ -6,17 +6,12 @@ import os
 import os.path as osp
 
 import pytest
-from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from _bad_videos import BROKEN, CLASSES
 from mmaction.registry import DATASETS, MODELS
 
 from mote_mmaction.datasets.video_check import write_bad_video_list
 from mote_mmaction.datasets.video_dataset import VideoLoadError
 from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
-
-
-@pytest.fixture(scope='module')
-def vids(tmp_path_factory):
-    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
 
 
 def build(vids, ann, test_mode, **kw):

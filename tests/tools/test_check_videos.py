@@ -4,7 +4,7 @@ output as the dataset's ``bad_video_list``."""
 import os.path as osp
 
 import pytest
-from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from _bad_videos import BROKEN, CLASSES
 from _inprocess_tools import run_script
 from mmaction.registry import DATASETS
 
@@ -12,11 +12,6 @@ from mote_mmaction.testing import tiny_video_pipeline
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'data', 'check_videos.py')
-
-
-@pytest.fixture(scope='module')
-def vids(tmp_path_factory):
-    return write_bad_video_set(str(tmp_path_factory.mktemp('check_videos')))
 
 
 def load_tool():

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 import pytest
-from _bad_videos import BROKEN, CLASSES, write_bad_video_set
+from _bad_videos import BROKEN, CLASSES
 from _compressed_videos import write_pan_h264
 from mmaction.registry import DATASETS, TRANSFORMS
 from mmcv.transforms import Compose
@@ -55,11 +55,6 @@ def h264(tmp_path_factory):
     # frames all differ (a panning texture), keyframe every 8, B-frames
     write_pan_h264(path, num_frames=40, size=(64, 48))
     return path
-
-
-@pytest.fixture(scope='module')
-def vids(tmp_path_factory):
-    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
 
 
 def run(pipeline, filename, seed=0):

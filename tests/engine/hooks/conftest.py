@@ -3,16 +3,8 @@
 from types import SimpleNamespace
 
 import pytest
-from _bad_videos import write_bad_video_set
 from mmengine.logging import MMLogger
 from torch import nn
-
-
-@pytest.fixture(scope='session')
-def vids(tmp_path_factory):
-    """The bad-video set of ``_bad_videos`` (good clips, broken files and
-    their lists); tests must not modify it."""
-    return write_bad_video_set(str(tmp_path_factory.mktemp('bad_videos')))
 
 
 @pytest.fixture
