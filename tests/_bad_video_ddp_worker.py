@@ -14,8 +14,8 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [REPO, osp.join(REPO, 'tools'), osp.join(REPO, 'tests')]
 
 import torch.distributed as dist  # noqa: E402
 
@@ -25,6 +25,8 @@ from mmaction.evaluation import AccMetric  # noqa: E402
 from mmaction.registry import METRICS  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+
+from _launch import setup_cpu_distributed  # noqa: E402
 
 from mote_mmaction.testing import (  # noqa: E402
     tiny_mote_model_cfg, tiny_video_pipeline)
@@ -44,8 +46,6 @@ class DDPCountingAccMetric(AccMetric):
 
 def main():
     root, out = sys.argv[1], sys.argv[2]
-    dist.init_process_group('gloo')
-    rank = dist.get_rank()
 
     def dataset(test_mode, **kw):
         return dict(
@@ -64,8 +64,6 @@ def main():
             model=tiny_mote_model_cfg(CLASSES),
             work_dir=osp.join(out, 'work'),
             launcher='pytorch',
-            model_wrapper_cfg=dict(
-                type='MMDistributedDataParallel', device_ids=None),
             train_dataloader=dict(
                 batch_size=2,
                 num_workers=1,
@@ -86,6 +84,9 @@ def main():
             default_hooks=dict(checkpoint=None),
             randomness=dict(seed=0),
             log_level='INFO'))
+    # as tools/train.py --launcher pytorch without CUDA
+    setup_cpu_distributed(cfg, cfg.launcher)
+    rank = dist.get_rank()
     runner = Runner.from_cfg(cfg)
     runner.train()
     hub = runner.message_hub

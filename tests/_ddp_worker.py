@@ -12,7 +12,8 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path[:0] = [REPO, osp.join(REPO, 'tools')]
 
 import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
@@ -21,13 +22,14 @@ import mote_mmaction  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from _launch import setup_cpu_distributed  # noqa: E402
+
 from mote_mmaction.testing import (  # noqa: E402
     tiny_mote_model_cfg, tiny_video_pipeline)
 
 
 def main():
     root, out_root = sys.argv[1], sys.argv[2]
-    dist.init_process_group('gloo')
     for mode in sys.argv[3].split(','):
         out = osp.join(out_root, f'sync{mode}')
         os.makedirs(out, exist_ok=True)
@@ -37,7 +39,6 @@ def main():
 
 
 def train_one(root, out, sync):
-    rank = dist.get_rank()
     classes = open(osp.join(root, 'train_classes.txt')).read().split('\n')
     classes = [c for c in classes if c]
 
@@ -62,8 +63,6 @@ def train_one(root, out, sync):
                                       sync_routing=sync),
             work_dir=osp.join(out, 'work'),
             launcher='pytorch',
-            model_wrapper_cfg=dict(
-                type='MMDistributedDataParallel', device_ids=None),
             find_unused_parameters=False,
             train_dataloader=loader('train', True, False),
             val_dataloader=loader('val', False, True),
@@ -81,6 +80,10 @@ def train_one(root, out, sync):
             custom_hooks=[dict(type='MoTERoutingStepHook')],
             randomness=dict(seed=0, diff_rank_seed=True),
             log_level='WARNING'))
+    # as tools/train.py --launcher pytorch without CUDA: gloo, DDP without
+    # device_ids, the config's find_unused_parameters
+    setup_cpu_distributed(cfg, cfg.launcher)
+    rank = dist.get_rank()
     runner = Runner.from_cfg(cfg)
     head = runner.model.module.cls_head
     draws = []
