@@ -22,11 +22,6 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = [f'class {i}' for i in range(C)]
 
 
-def run_tool(*args):
-    # in this process: the tools' logic, without a torch start-up each
-    return run_script(*args)
-
-
 def authors_forward(frames, fusion, gen_table, spe_table):
     """MoTE's eval computation, written from the paper/code formulas."""
     x = frames
@@ -88,7 +83,7 @@ def test_converted_model_matches_authors_formulas(tmp_path, merge):
     dst = str(tmp_path / 'converted.pth')
     args = ['tools/convert_official_ckpt.py', src, dst, '--clip', clip_path,
             '--alpha', '0.99'] + (['--merge'] if merge else [])
-    res = run_tool(*args)
+    res = run_script(*args)
     assert res.returncode == 0, res.stderr
     assert 'spe_cls_feature -> cls_head.train_class_embeds' in res.stdout
     # recorded, so MoTECLIPBlendHook does not blend these weights again
@@ -137,8 +132,8 @@ def test_converted_model_matches_authors_formulas(tmp_path, merge):
 def test_wrong_layout_is_refused(tmp_path):
     src = str(tmp_path / 'other.pth')
     torch.save({'state_dict': {'backbone.x': torch.zeros(1)}}, src)
-    res = run_tool('tools/convert_official_ckpt.py', src,
-                   str(tmp_path / 'out.pth'))
+    res = run_script('tools/convert_official_ckpt.py', src,
+                     str(tmp_path / 'out.pth'))
     assert res.returncode != 0
     assert 'fusion_model_state_dict' in res.stderr
     assert not osp.exists(tmp_path / 'out.pth')
@@ -146,8 +141,8 @@ def test_wrong_layout_is_refused(tmp_path):
     ckpt, _ = official_checkpoint()
     del ckpt['fusion_model_state_dict']['spe_cls_feature']
     torch.save(ckpt, src)
-    res = run_tool('tools/convert_official_ckpt.py', src,
-                   str(tmp_path / 'out.pth'))
+    res = run_script('tools/convert_official_ckpt.py', src,
+                     str(tmp_path / 'out.pth'))
     assert res.returncode != 0 and 'spe_cls_feature' in res.stderr
 
 
@@ -196,7 +191,7 @@ def test_merge_experts_tool_writes_the_merge(tmp_path):
     src = str(tmp_path / 'epoch_1.pth')
     torch.save(dict(meta={}, state_dict=model.state_dict()), src)
     dst = str(tmp_path / 'merged.pth')
-    res = run_tool('tools/merge_experts.py', src, dst)
+    res = run_script('tools/merge_experts.py', src, dst)
     assert res.returncode == 0, res.stderr
     assert 'merged 4 experts per FFN' in res.stdout
     ckpt = torch.load(dst, map_location='cpu', weights_only=True)
@@ -212,7 +207,7 @@ def test_merge_experts_tool_writes_the_merge(tmp_path):
 def test_merge_tool_rejects_non_mote_checkpoint(tmp_path):
     src = str(tmp_path / 'x.pth')
     torch.save({'state_dict': {'a.weight': torch.zeros(1)}}, src)
-    res = run_tool('tools/merge_experts.py', src, str(tmp_path / 'y.pth'))
+    res = run_script('tools/merge_experts.py', src, str(tmp_path / 'y.pth'))
     assert res.returncode != 0 and 'not a MoTE checkpoint' in res.stderr
 
 

@@ -166,9 +166,6 @@ def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
         load_clip_state_dict(restoring)
 
 
-_run = run_tool_inprocess
-
-
 @pytest.mark.parametrize('tool', ['test', 'demo', 'convert', 'convert_clip',
                                   'merge'])
 def test_tools_refuse_a_payload(tiny, tmp_path, tool):
@@ -196,12 +193,13 @@ def test_tools_refuse_a_payload(tiny, tmp_path, tool):
             save_with_payload(clip.state_dict(), evil, marker)
             args = ['tools/convert_official_ckpt.py', src, out, '--clip',
                     evil, '--alpha', '0.99']
-    failed, message = _run(*args)
+    failed, message = run_tool_inprocess(*args)
     assert failed
     assert 'refusing to load' in message, message
     assert_refused(message, evil if tool != 'convert' else src, marker)
     assert not osp.exists(out)
     if tool == 'merge':  # the documented opt-in
-        failed, message = _run(*args, '--trusted-checkpoint', evil)
+        failed, message = run_tool_inprocess(*args, '--trusted-checkpoint',
+                                             evil)
         assert not failed, message
         assert ran(marker) and osp.isfile(out)

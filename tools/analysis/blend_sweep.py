@@ -43,15 +43,14 @@ def parse_args():
 
 def sweep(checkpoint, alphas, config, zeroshot_configs, splits, work_dir):
     """``[{alpha, closeset_top1, datasets, hmzs, tradeoff}]`` per alpha."""
-    zs = zeroshot_eval
     rows = []
     for alpha in alphas:
         opts = {'model.test_cfg.clip_blend_alpha': float(alpha)}
         tag = osp.join(work_dir, f'alpha{alpha:g}')
-        closeset = zs.evaluate_split(config, checkpoint, None,
-                                     osp.join(tag, 'closeset'), opts)
-        summary = zs.run(checkpoint, zeroshot_configs, splits, tag,
-                         closeset, opts)
+        closeset = zeroshot_eval.evaluate_split(
+            config, checkpoint, None, osp.join(tag, 'closeset'), opts)
+        summary = zeroshot_eval.run(checkpoint, zeroshot_configs, splits,
+                                    tag, closeset, opts)
         rows.append(dict(alpha=float(alpha), **summary))
         print(f'alpha={alpha:g}: close-set {closeset:.1f}, zero-shot HM '
               f'{summary["hmzs"]:.1f}, trade-off {summary["tradeoff"]:.1f}')
