@@ -18,12 +18,28 @@ from typing import IO, Iterator
 TMP_INFIX = '.tmp-'
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it
+    (``os.umask`` can only be read by setting it, and another thread may
+    create a file meanwhile)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # elsewhere: swap through the strictest mask, so a file made by another
+    # thread in between is private, never world-writable
+    umask = os.umask(0o777)
+    os.umask(umask)
+    return umask
+
+
 def _open_mode() -> int:
     """``0o666`` less the umask: the permissions ``open()`` gives a new
     file (``mkstemp`` makes its files private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_umask()
 
 
 def _fsync_dir(folder: str) -> None:

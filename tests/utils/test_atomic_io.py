@@ -29,6 +29,32 @@ def test_writes_replace_whole_files_with_open_permissions(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ['list.txt']
 
 
+def test_umask_is_read_without_being_changed(monkeypatch):
+    """Linux: read from /proc, never set (a thread creating a file while it
+    is swapped through 0 would make it world-writable); elsewhere swapped
+    through the strictest mask and restored."""
+    from mote_mmaction.utils import atomic_io
+    old = os.umask(0o027)
+    try:
+        calls = []
+        real = os.umask
+        monkeypatch.setattr(os, 'umask',
+                            lambda m: calls.append(m) or real(m))
+        assert atomic_io._umask() == 0o027
+        if os.path.exists('/proc/self/status'):
+            assert calls == []
+
+        def no_proc(*args, **kwargs):
+            raise OSError('no /proc')
+
+        monkeypatch.setattr(atomic_io, 'open', no_proc, raising=False)
+        calls.clear()
+        assert atomic_io._umask() == 0o027
+        assert calls == [0o777, 0o027] and real(0o027) == 0o027
+    finally:
+        os.umask(old)
+
+
 def test_a_failed_write_leaves_the_old_file(tmp_path):
     path = tmp_path / 'list.txt'
     path.write_text('old\n')
