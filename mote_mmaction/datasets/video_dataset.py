@@ -151,8 +151,8 @@ class MoTEVideoDataset(VideoDataset):
             except FileNotFoundError as e:
                 raise FileNotFoundError(self._with_hint(str(e))) from None
         self.classes_source = describe_class_names(
-            list(metainfo['classes']) if not isinstance(
-                class_names, (str, os.PathLike)) else class_names) \
+            class_names if isinstance(class_names, (str, os.PathLike))
+            else list(metainfo['classes']), metainfo['classes']) \
             if class_names is not None else ''
         super().__init__(
             _fill_split(ann_file, split),

@@ -26,7 +26,7 @@ import hashlib
 import html
 import os
 import re
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 ClassNameSource = Union[str, os.PathLike, Sequence[str]]
 
@@ -225,12 +225,15 @@ def load_class_names(source: ClassNameSource,
     return names
 
 
-def describe_class_names(source: ClassNameSource) -> str:
+def describe_class_names(source: ClassNameSource,
+                         names: Optional[Sequence[str]] = None) -> str:
     """One line for logs that identifies a class-name list.
 
     Args:
         source (str | PathLike | Sequence[str]): As for
             :func:`load_class_names`.
+        names (Sequence[str], optional): The names already loaded from
+            ``source`` (not read again). Defaults to loading them.
 
     Returns:
         str: E.g. ``data/ucf101/ucf101_class_names.txt: 101 classes
@@ -238,7 +241,7 @@ def describe_class_names(source: ClassNameSource) -> str:
         sha1 0123abcd``; the digest is over the names (normalised, as the
         model uses them) joined by newlines.
     """
-    names = load_class_names(source)
+    names = load_class_names(source) if names is None else list(names)
     digest = hashlib.sha1('\n'.join(names).encode('utf-8')).hexdigest()[:10]
     where = os.fspath(source) if isinstance(source, (str, os.PathLike)) \
         else 'inline list'

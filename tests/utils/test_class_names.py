@@ -145,3 +145,6 @@ def test_describe(tmp_path):
     assert inline.split()[-1] != digest
     assert describe_class_names(names).split()[-1] == digest
     assert '\n' not in desc
+    # names already loaded (the head, the dataset): the file is not re-read
+    path.unlink()
+    assert describe_class_names(str(path), names) == desc

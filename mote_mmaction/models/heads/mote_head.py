@@ -26,10 +26,10 @@ ClassNames = Union[str, Sequence[Union[str, Sequence[str]]]]
 def _describe(source: ClassNames, vocab: Sequence[Tuple[str, ...]]) -> str:
     """Log line of a vocabulary: the file (or its names) and how many
     extra phrasings a descriptor vocabulary adds."""
-    where = source if isinstance(source, (str, os.PathLike)) else \
-        [p[0] for p in vocab]
+    names = [p[0] for p in vocab]
+    where = source if isinstance(source, (str, os.PathLike)) else names
     extra = sum(len(p) - 1 for p in vocab)
-    return describe_class_names(where) + (
+    return describe_class_names(where, names) + (
         f' + {extra} descriptions' if extra else '')
 
 
