@@ -146,14 +146,7 @@ class MoTEVideoDecode(BaseTransform):
         if inds.size == 0:
             raise ValueError('no frame indices to decode')
         unique, inverse = np.unique(inds, return_inverse=True)
-        total = len(reader)
-        if unique[0] < 0 or unique[-1] >= total:
-            raise IndexError(f'frame indices {unique[0]}..{unique[-1]} are '
-                             f'out of range for a video of {total} frames')
-        frames = reader.read(unique)
-        if frames.shape[0] != unique.size:
-            raise IOError(f'decoded {frames.shape[0]} of {unique.size} '
-                          'frames')
+        frames = reader.read_checked(unique)
         reader.close()
         results['video_reader'] = None
         imgs = list(frames[inverse.reshape(-1)])

@@ -53,6 +53,24 @@ class VideoReader:
         """
         raise NotImplementedError
 
+    def read_checked(self, indices: np.ndarray) -> np.ndarray:
+        """:meth:`read`, after checking ``indices`` are in range and
+        before checking every frame came back.
+
+        Raises:
+            IndexError: An index outside ``[0, num_frames)``.
+            IOError: The decoder returned fewer frames than asked for.
+        """
+        if indices[0] < 0 or indices[-1] >= len(self):
+            raise IndexError(f'frame indices {indices[0]}..{indices[-1]} are '
+                             f'out of range for a video of {len(self)} '
+                             'frames')
+        frames = self.read(indices)
+        if frames.shape[0] != indices.size:
+            raise IOError(f'decoded {frames.shape[0]} of {indices.size} '
+                          'frames')
+        return frames
+
     def close(self) -> None:
         """Release the decoder."""
 

@@ -19,11 +19,10 @@ import torch.nn.functional as F
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmaction.registry import MODELS
 
+# ITU-R 601 luma in 16-bit fixed point, as MoTERandomGrayscale (PIL's 'L')
+from mote_mmaction.datasets.transforms.grayscale import _LUMA_FIXED
 from mote_mmaction.datasets.transforms.video_readers import (
     VIDEO_READERS, _torchcodec_decoder, open_video)
-
-# ITU-R 601 luma in 16-bit fixed point, as MoTERandomGrayscale (PIL's 'L')
-_LUMA_FIXED = (19595, 38470, 7471)
 
 
 def _resize(frames: torch.Tensor, size: Sequence[int], mode: str,
@@ -209,12 +208,8 @@ class MoTEGPUDecodePreprocessor(ActionDataPreprocessor):
                 frames = self._decode_torchcodec(data, unique, name)
             else:
                 reader = open_video(data.numpy().tobytes(), self.decoder)
-                if unique[0] < 0 or unique[-1] >= len(reader):
-                    raise IndexError(
-                        f'frame indices {unique[0]}..{unique[-1]} out of '
-                        f'range for a video of {len(reader)} frames')
-                frames = torch.from_numpy(reader.read(unique)).permute(
-                    0, 3, 1, 2)
+                frames = torch.from_numpy(
+                    reader.read_checked(unique)).permute(0, 3, 1, 2)
                 reader.close()
         except (RuntimeError, ValueError, IndexError, IOError) as e:
             raise type(e)(f'cannot decode {name}: {e}') from e
@@ -237,8 +232,10 @@ class MoTEGPUDecodePreprocessor(ActionDataPreprocessor):
                     '(docs/data_pipeline.md)') from e
             raise
         if unique[0] < 0 or unique[-1] >= len(decoder):
-            raise IndexError(f'frame indices {unique[0]}..{unique[-1]} out '
-                             f'of range for a video of {len(decoder)} frames')
+            # the message of VideoReader.read_checked (the CPU readers)
+            raise IndexError(f'frame indices {unique[0]}..{unique[-1]} are '
+                             f'out of range for a video of {len(decoder)} '
+                             'frames')
         return decoder.get_frames_at(indices=unique.tolist()).data
 
     def __repr__(self) -> str:
