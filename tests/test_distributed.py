@@ -1,26 +1,14 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """2-process CPU (gloo) training of MoTE with find_unused_parameters=False."""
 import json
-import os
-import os.path as osp
 import pickle
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
+from _torchrun import run_ranks
 
 from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
                                                     generate_motion_dataset)
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -39,13 +27,7 @@ def data_root(tmp_path_factory):
 def ddp_runs(data_root, tmp_path_factory):
     """Both routing modes, trained in one 2-process launch."""
     out = tmp_path_factory.mktemp('ddp_runs')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    res = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         f'--master_port={free_port()}', 'tests/_ddp_worker.py', data_root,
-         str(out), '1,0'],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    run_ranks('tests/_ddp_worker.py', data_root, out, '1,0')
     return out
 
 

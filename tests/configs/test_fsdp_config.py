@@ -7,12 +7,9 @@ wraps) runs on gloo only with ``device_id='cpu'`` (the strategy's default,
 parameters, so ``MoTEHead.logit_scale`` has shape ``[1]``.
 """
 import json
-import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 
+from _torchrun import run_ranks
 from mmengine.config import Config
 from mmengine.registry import FUNCTIONS, STRATEGIES
 
@@ -42,17 +39,7 @@ def test_fsdp_trains_on_two_gloo_ranks(tmp_path):
     root = str(tmp_path / 'data')
     generate_motion_dataset(root, list(MOTION_CLASSES[:3]), 2, 'train',
                             seed=0)
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    res = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run',
-         '--nproc_per_node=2', f'--master_port={port}',
-         'tests/_fsdp_worker.py', root, str(tmp_path)],
-        cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS='1'),
-        capture_output=True, text=True, timeout=300)
-    log = res.stdout[-3000:] + res.stderr[-3000:]
-    assert res.returncode == 0, log
+    run_ranks('tests/_fsdp_worker.py', root, tmp_path, timeout=300)
     results = [json.loads((tmp_path / f'result_rank{r}.json').read_text())
                for r in (0, 1)]
     assert all(r['wrapper'] == 'MMFullyShardedDataParallel' and r['finite']

@@ -6,12 +6,12 @@ import glob
 import os
 import os.path as osp
 import pickle
-import socket
 import subprocess
 import sys
 
 import pytest
 from _inprocess_tools import run_script
+from _torchrun import free_port
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -142,12 +142,6 @@ def test_train_and_test_scripts(data, tmp_path):
 
     res = run_script('tools/test.py', cfg, str(tmp_path / 'missing.pth'))
     assert res.returncode != 0 and 'missing.pth' in res.stderr
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_dist_train_two_cpu_processes(data, tmp_path):

@@ -6,16 +6,13 @@ video by default and, opt-in, leaves it out of the metric and reports
 it."""
 import glob
 import json
-import os
 import os.path as osp
-import socket
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 from _bad_video_runner import CountingAccMetric, dataset, read_log, runner_cfg
 from _bad_videos import BROKEN
+from _torchrun import run_ranks
 from mmaction.registry import DATASETS
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner import Runner
@@ -23,9 +20,6 @@ from mmengine.runner import Runner
 from mote_mmaction.datasets.video_dataset import VideoLoadError
 from mote_mmaction.engine.hooks import bad_video_hook
 from mote_mmaction.engine.hooks.bad_video_hook import MoTEBadVideoReportHook
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 
 
 # ----------------------------------------------------------------------
@@ -100,27 +94,9 @@ def test_report_gathers_ranks_and_skips_old_records(vids, tmp_path,
         hook._logged
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_ddp_counts_across_ranks_and_workers(vids, tmp_path):
     """2 gloo ranks, one persistent dataloader worker each."""
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    res = subprocess.run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}', 'tests/_bad_video_ddp_worker.py',
-        vids.root,
-        str(tmp_path)
-    ],
-                         cwd=REPO,
-                         env=env,
-                         capture_output=True,
-                         text=True,
-                         timeout=600)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    run_ranks('tests/_bad_video_ddp_worker.py', vids.root, tmp_path)
     ranks = [
         json.loads((tmp_path / f'rank{r}.json').read_text()) for r in (0, 1)
     ]
