@@ -7,11 +7,16 @@ registries, so configs only need::
 
     custom_imports = dict(imports=['mote_mmaction'],
                           allow_failed_imports=False)
+
+Tool libraries (:mod:`mote_mmaction.toolkit`) and test helpers
+(:mod:`mote_mmaction.testing`) are not imported here.
 """
 from .compat import apply_all as _apply_compat
 
 _apply_compat()
 
+# registered upstream workarounds: atomic checkpoints, exact resume
+from .compat import checkpoint_hook, resume_hook, seeded_sampler  # noqa: E402,F401,E501,I001
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 

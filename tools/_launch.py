@@ -92,6 +92,6 @@ def trust_checkpoints(cfg, files=()) -> None:
     """Mark ``files`` and the config's ``trusted_checkpoints`` as trusted
     (``MOTE_TRUSTED_CHECKPOINTS``, inherited by dataloader workers and
     DDP ranks started later)."""
-    from mote_mmaction.utils.safe_load import trust
+    from mote_mmaction.compat.safe_load import trust
     for path in [*(cfg.get('trusted_checkpoints') or []), *files]:
         trust(path)

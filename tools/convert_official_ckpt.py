@@ -20,10 +20,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mote_mmaction  # noqa: E402,F401
 from mote_mmaction.models.clip_utils import load_clip_state_dict  # noqa
 from mote_mmaction.models.official_ckpt import convert_official  # noqa
-from mote_mmaction.utils.atomic_io import atomic_torch_save  # noqa: E402
-from mote_mmaction.utils.checkpoint_fit import \
+from mote_mmaction.compat.atomic_io import atomic_torch_save  # noqa: E402
+from mote_mmaction.models.deploy import \
     check_temporal_layers  # noqa: E402
-from mote_mmaction.utils.safe_load import (  # noqa: E402
+from mote_mmaction.compat.safe_load import (  # noqa: E402
     UntrustedCheckpointError, load_checkpoint_file, trust)
 
 

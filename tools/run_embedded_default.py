@@ -4,7 +4,7 @@
     python tools/run_embedded_default.py
 
 1. generates the clips and pre-trains a tiny CLIP on captioned frames
-   (``mote_mmaction.utils.motion_demo``, cached under ``--data-root``);
+   (``mote_mmaction.toolkit.demo.motion_demo``, cached under ``--data-root``);
 2. tests (a) the tiny CLIP itself, frame embeddings mean-pooled, no
    fine-tuning;
 3. fine-tunes and tests (b) a plain temporal transformer (one FFN per
@@ -41,8 +41,8 @@ from mote_mmaction.evaluation.zeroshot_report import \
     harmonic_mean  # noqa: E402
 from mote_mmaction.models.text.text_encoder import \
     MOTE_TEMPLATES  # noqa: E402
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
-from mote_mmaction.utils.motion_demo import (  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.toolkit.demo.motion_demo import (  # noqa: E402
     DEFAULTS, HELD_OUT_CLASSES, SEEN_CLASSES, make_clips, make_tiny_clip)
 
 CONFIG = osp.join(REPO, 'configs', 'mote', 'demo_tiny_motion.py')

@@ -8,7 +8,7 @@ _base_ = ['./k400.py']
 # (model zoo), its backbone part only (`load_from` cannot take the whole
 # file: its X3DHead keys do not fit MoTEHead):
 #   wget -P data/x3d https://download.openmmlab.com/mmaction/v1.0/recognition/x3d/facebook/x3d_s_13x6x1_facebook-kinetics400-rgb_20201027-623825a0.pth  # noqa: E501
-#   python -c "import torch; from mote_mmaction.utils.safe_load import load_checkpoint_file as load; s = load('data/x3d/x3d_s_13x6x1_facebook-kinetics400-rgb_20201027-623825a0.pth')['state_dict']; torch.save({k[9:]: v for k, v in s.items() if k.startswith('backbone.')}, 'data/x3d/x3d_s_k400_backbone.pth')"  # noqa: E501
+#   python -c "import torch; from mote_mmaction.compat.safe_load import load_checkpoint_file as load; s = load('data/x3d/x3d_s_13x6x1_facebook-kinetics400-rgb_20201027-623825a0.pth')['state_dict']; torch.save({k[9:]: v for k, v in s.items() if k.startswith('backbone.')}, 'data/x3d/x3d_s_k400_backbone.pth')"  # noqa: E501
 # then x3d_pretrained = 'data/x3d/x3d_s_k400_backbone.pth' and
 # cnn_lr_mult = 2 (fine-tuning: AdamW 1e-4).
 x3d_pretrained = None

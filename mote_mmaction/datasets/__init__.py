@@ -1,11 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .transforms import *  # noqa: F401,F403
 from .repeat_to_length import MoTERepeatToLength
-from .sample_seed import SeededIndex, sample_seed, seeded_rng
-from .samplers import MoTESeededSampler
 from .video_dataset import MoTEVideoDataset
 
-__all__ = [
-    'MoTERepeatToLength', 'MoTEVideoDataset', 'MoTESeededSampler',
-    'SeededIndex', 'sample_seed', 'seeded_rng'
-]
+__all__ = ['MoTERepeatToLength', 'MoTEVideoDataset']

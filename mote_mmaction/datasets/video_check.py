@@ -13,7 +13,7 @@ from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from ..utils.atomic_io import atomic_write
+from ..compat.atomic_io import atomic_write
 
 #: Reason given for a video whose check did not return in time or whose
 #: checking process died (decoder crash), see :func:`find_bad_videos`.

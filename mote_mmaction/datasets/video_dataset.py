@@ -9,9 +9,9 @@ from mmaction.registry import DATASETS
 from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
-from ..utils.class_descriptions import has_descriptions, load_class_phrasings
-from ..utils.class_names import describe_class_names
-from .sample_seed import seeded_rng
+from ..vocabulary import (describe_class_names, has_descriptions,
+                          load_class_phrasings)
+from ..compat.sample_seed import seeded_rng
 from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
 
 
@@ -85,8 +85,8 @@ class MoTEVideoDataset(VideoDataset):
             ``multi_class``).
         pipeline (list): Transforms.
         class_names (str | list[str], optional): Class-name file or list
-            (see :func:`mote_mmaction.utils.load_class_names`); a descriptor
-            file (:mod:`mote_mmaction.utils.class_descriptions`) also fills
+            (see :func:`mote_mmaction.vocabulary.load_class_names`); a descriptor
+            file (:mod:`mote_mmaction.vocabulary`) also fills
             ``metainfo['class_phrasings']``.
         split (int | str, optional): Fills ``{split}`` placeholders.
         data_prefix (dict): Folder of the videos. Defaults to
@@ -145,14 +145,12 @@ class MoTEVideoDataset(VideoDataset):
         if class_names is not None:
             try:
                 vocab = load_class_phrasings(class_names)
-                metainfo['classes'] = tuple(p[0] for p in vocab)
-                if has_descriptions(vocab):  # descriptor vocabulary
-                    metainfo['class_phrasings'] = tuple(vocab)
             except FileNotFoundError as e:
                 raise FileNotFoundError(self._with_hint(str(e))) from None
-        self.classes_source = describe_class_names(
-            class_names if isinstance(class_names, (str, os.PathLike))
-            else list(metainfo['classes']), metainfo['classes']) \
+            metainfo['classes'] = tuple(p[0] for p in vocab)
+            if has_descriptions(vocab):  # descriptor vocabulary
+                metainfo['class_phrasings'] = tuple(vocab)
+        self.classes_source = describe_class_names(class_names, vocab) \
             if class_names is not None else ''
         super().__init__(
             _fill_split(ann_file, split),

@@ -12,9 +12,9 @@ from typing import Dict, Tuple, Union
 
 import torch
 
-from ..utils.safe_load import (TRUSTED_ENV, UntrustedCheckpointError,
+from ..compat.safe_load import (TRUSTED_ENV, UntrustedCheckpointError,
                                is_trusted, load_checkpoint_file)
-from ..utils.torchscript_weights import (is_torchscript_archive,
+from ..compat.torchscript_weights import (is_torchscript_archive,
                                          read_torchscript_state_dict)
 
 ArchType = Union[str, dict]
@@ -90,9 +90,9 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     Nothing is cached: the file is read at initialisation only (backbone,
     text tower), and keeping a whole CLIP in memory for the run is worse.
     No code from the file runs: TorchScript archives are read without
-    ``torch.jit.load`` (:mod:`mote_mmaction.utils.torchscript_weights`),
+    ``torch.jit.load`` (:mod:`mote_mmaction.compat.torchscript_weights`),
     pickles with ``weights_only=True``
-    (:func:`mote_mmaction.utils.safe_load.load_checkpoint_file`); a file
+    (:func:`mote_mmaction.compat.safe_load.load_checkpoint_file`); a file
     that needs more loads only when the user trusts it
     (``MOTE_TRUSTED_CHECKPOINTS``).
 

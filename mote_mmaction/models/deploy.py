@@ -6,7 +6,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 
-from ..utils.atomic_io import atomic_torch_save
+from ..compat.atomic_io import atomic_torch_save
 from .layers.temporal_experts import (merge_expert_weights,
                                       normalize_merge_coeffs)
 
@@ -83,3 +83,62 @@ def save_merged_checkpoint(state_dict: Dict[str, torch.Tensor],
     meta = dict(meta or {}, mote_deploy=True, num_experts=1, merged_from=n)
     atomic_torch_save(dict(meta=meta, state_dict=merged), out_file)
     return n
+
+
+_LAYER_KEY = re.compile(
+    r'^(?P<stem>.*resblocks)\.(?P<layer>\d+)\.(?P<rest>.+)$')
+_EXPERT_REST = re.compile(r'^mlp\.fc_(?:up|dn)\.(?P<e>\d+)\.(?:weight|bias)$')
+
+
+def check_temporal_layers(state: Dict, source: str) -> None:
+    """Raise ``KeyError`` naming the keys if the temporal layers of a MoTE
+    state dict are incomplete.
+
+    Every ``*resblocks.<i>.*`` layer must hold the same keys, expert ids
+    must be ``0..N-1`` with all four expert tensors (``fc_up``/``fc_dn``
+    weight and bias) each, and ``mlp.mote_fusion_weight`` (the authors'
+    layout) must have ``N`` entries. Works on the authors' fusion state
+    dict and on this package's checkpoints.
+
+    Args:
+        state (dict): The state dict.
+        source (str): File name for the message.
+    """
+    stacks: Dict[str, Dict[int, set]] = {}
+    for k in state:
+        m = _LAYER_KEY.match(k)
+        if m:
+            stacks.setdefault(m['stem'], {}).setdefault(
+                int(m['layer']), set()).add(m['rest'])
+    for stem, layers in sorted(stacks.items()):
+        _check_stack(state, source, stem, layers)
+
+
+def _check_stack(state: Dict, source: str, stem: str,
+                 layers: Dict[int, set]) -> None:
+    union = set().union(*layers.values())
+    for i, rests in sorted(layers.items()):
+        missing = sorted(union - rests)
+        if missing:
+            raise KeyError(f'{source}: {stem}.{i} lacks '
+                           f'{[f"{stem}.{i}.{r}" for r in missing[:6]]} '
+                           '(other layers have them): incomplete file')
+    ids = sorted({int(m['e']) for m in map(_EXPERT_REST.match, union) if m})
+    if not ids:
+        return
+    n = len(ids)
+    first = min(layers)
+    if ids != list(range(n)):
+        raise KeyError(f'{source}: expert ids {ids} in {stem}.* are not '
+                       f'0..{n - 1}: an expert is missing')
+    need = {f'mlp.fc_{p}.{e}.{leaf}' for p in ('up', 'dn') for e in ids
+            for leaf in ('weight', 'bias')}
+    missing = sorted(need - layers[first])
+    if missing:
+        raise KeyError(f'{source}: {stem}.{first} lacks '
+                       f'{[f"{stem}.{first}.{r}" for r in missing[:6]]}')
+    fusion = state.get(f'{stem}.{first}.mlp.mote_fusion_weight')
+    if hasattr(fusion, 'numel') and fusion.numel() != n:
+        raise KeyError(f'{source}: {stem}.{first}.mlp.mote_fusion_weight has '
+                       f'{fusion.numel()} entries but the file has {n} '
+                       'experts per FFN: an expert is missing')

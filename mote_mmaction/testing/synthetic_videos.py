@@ -634,7 +634,7 @@ def generate_motion_dataset(root: str,
                 seed=_clip_seed(seed, split_name, motion, i))
             lines.append(f'{rel} {label}')
     # imported here: _AV_SUBPROCESS loads this file outside its package
-    from ..utils.atomic_io import atomic_write_text
+    from ..compat.atomic_io import atomic_write_text
     ann_file = osp.join(root, f'{split_name}.txt')
     atomic_write_text(ann_file, ''.join(line + '\n' for line in lines))
     class_file = osp.join(root, f'{split_name}_classes.txt')

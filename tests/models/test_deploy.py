@@ -12,7 +12,7 @@ import torch
 from mmaction.registry import MODELS
 
 from _tiny_model import CLASSES, build_tiny, clips, samples
-from mote_mmaction.models.deploy import (count_experts,
+from mote_mmaction.models.deploy import (check_temporal_layers, count_experts,
                                          merge_experts_state_dict,
                                          save_merged_checkpoint)
 from mote_mmaction.testing import tiny_mote_model_cfg
@@ -178,3 +178,25 @@ def test_save_merged_checkpoint(experts, tmp_path):
     with pytest.raises(KeyError, match='not a MoTE checkpoint'):
         save_merged_checkpoint(experts.backbone.state_dict(), none)
     assert not os.path.exists(none)
+
+
+def test_incomplete_temporal_layers_are_named():
+    state = {}
+    for i in range(2):
+        for e in range(3):
+            for p in ('up', 'dn'):
+                for leaf in ('weight', 'bias'):
+                    state[f'transformer.resblocks.{i}.mlp.fc_{p}.{e}.{leaf}'] \
+                        = torch.zeros(1)
+        state[f'transformer.resblocks.{i}.mlp.mote_fusion_weight'] = \
+            torch.zeros(3)
+    check_temporal_layers(state, 'f.pt')
+    one = dict(state)
+    del one['transformer.resblocks.1.mlp.fc_up.1.bias']
+    with pytest.raises(KeyError, match=r"resblocks.1 lacks \['transformer"
+                       r".resblocks.1.mlp.fc_up.1.bias'\]"):
+        check_temporal_layers(one, 'f.pt')
+    last = {k: v for k, v in state.items() if '.2.' not in k}
+    with pytest.raises(KeyError, match='mote_fusion_weight has 3 entries '
+                       'but the file has 2 experts'):
+        check_temporal_layers(last, 'f.pt')

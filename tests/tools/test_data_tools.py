@@ -66,7 +66,7 @@ def ucf_tree(tmp_path):
 
 
 def test_ucf101_authors_names(tmp_path):
-    from mote_mmaction.utils.class_names import load_class_names
+    from mote_mmaction.vocabulary import load_class_names
     out = tmp_path / 'out'
     ok('ucf101', ucf_tree(tmp_path), '--out-dir', out, '--authors-names')
     # the .csv is used verbatim by the class-name loader

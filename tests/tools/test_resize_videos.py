@@ -26,7 +26,7 @@ def load_tool():
 def write_wide_h264(path):
     """A 192x96 h264 clip of 300 frames with one keyframe and B-frames (a
     panning texture, as the data benchmark writes Kinetics-like clips)."""
-    from mote_mmaction.benchmarking.clips import write_clip
+    from mote_mmaction.toolkit.benchmarking.clips import write_clip
     write_clip(path, (192, 96), 10.0, 30, 'h264', 0, keyint=250)
 
 

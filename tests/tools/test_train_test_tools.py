@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.utils.safe_load import load_checkpoint_file
+from mote_mmaction.compat.safe_load import load_checkpoint_file
 from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
                                                     generate_motion_dataset)
 

@@ -24,7 +24,7 @@ sys.path[:0] = [osp.dirname(osp.dirname(HERE)), HERE]
 import plot_tradeoff  # noqa: E402
 import zeroshot_eval  # noqa: E402
 
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():

@@ -18,7 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 
 from mote_mmaction.evaluation.protocol_report import (  # noqa: E402
     collect, fewshot_summary, format_fewshot)
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():

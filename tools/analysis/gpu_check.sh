@@ -118,7 +118,7 @@ tiny_amp() {
 import sys
 from mmengine.config import Config
 import mote_mmaction  # noqa: F401
-from mote_mmaction.utils.motion_demo import make_motion_demo
+from mote_mmaction.toolkit.demo.motion_demo import make_motion_demo
 root, out, per_class = sys.argv[1], sys.argv[2], int(sys.argv[3])
 cfg = Config.fromfile('configs/mote/demo_tiny_motion.py')
 # the demo's clips and tiny CLIP (a short pre-training: speed, not accuracy)

@@ -24,7 +24,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mote_mmaction.evaluation import (format_summary,  # noqa: E402
                                       zeroshot_summary)
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
 
 DATASETS = ('ucf101', 'hmdb51', 'k600')
 # config-name suffix of each CLIP architecture's zero-shot configs

@@ -9,7 +9,7 @@
 Labels come from ``--labels`` (comma separated) or ``--labels-file`` (one
 per line, an ``id,name`` CSV, or a descriptor vocabulary with several
 phrasings per class: ``.json`` or ``id,name,description`` CSV, see
-``mote_mmaction/utils/class_descriptions.py``); without either, the
+``mote_mmaction/vocabulary.py``); without either, the
 model's training vocabulary is used. Any container decord reads works
 (mp4, avi, mkv, webm).
 
@@ -38,9 +38,9 @@ import mote_mmaction  # noqa: E402,F401
 from mmaction.apis import inference_recognizer, init_recognizer  # noqa
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from mote_mmaction.utils.class_descriptions import \
+from mote_mmaction.vocabulary import \
     load_class_phrasings  # noqa: E402
-from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
+from mote_mmaction.vocabulary import load_class_names  # noqa: E402
 
 
 def parse_args():

@@ -2,8 +2,8 @@
 from .compressed_video import (MoTEDeferredTestViews, MoTELazyGrayscale,
                                MoTEPackVideoBytes, MoTEVideoReadBytes)
 from .grayscale import MoTERandomGrayscale
-from .test_sample import MoTETestSample, mote_test_indices
-from .test_views import MoTETestCrop, MoTETestResize
+from .eval_sampling import MoTETestSample, mote_test_indices
+from .eval_views import MoTETestCrop, MoTETestResize
 from .video_decode import MoTEVideoDecode, MoTEVideoInit
 from .video_readers import VIDEO_READERS, VideoReader, open_video
 

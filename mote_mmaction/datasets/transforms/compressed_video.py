@@ -43,7 +43,7 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 
 from .grayscale import MoTERandomGrayscale
-from .test_views import mote_crop_offsets, short_side_size
+from .eval_views import mote_crop_offsets, short_side_size
 
 
 def probe_video(data: bytes) -> Tuple[int, float, int, int]:

@@ -1,20 +1,16 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .bad_video_hook import MoTEBadVideoReportHook
-from .checkpoint_hook import MoTECheckpointHook
 from .class_check_hook import MoTEClassCheckHook
 from .clip_blend_hook import MoTECLIPBlendHook
 from .merged_export_hook import MoTEMergedExportHook
 from .nan_guard_hook import MoTENaNGuardHook
-from .resume_hook import MoTEResumeHook
 from .routing_step_hook import MoTERoutingStepHook
 from .score_check_hook import MoTEScoreCheckHook
 from .vocabulary_hook import MoTEVocabularyHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
-    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTECheckpointHook',
-    'MoTEClassCheckHook', 'MoTEMergedExportHook', 'MoTENaNGuardHook',
-    'MoTEResumeHook',
+    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEClassCheckHook', 'MoTEMergedExportHook', 'MoTENaNGuardHook',
     'MoTERoutingStepHook', 'MoTEScoreCheckHook', 'MoTEVocabularyHook',
     'MoTEZeroShotEvalHook'
 ]

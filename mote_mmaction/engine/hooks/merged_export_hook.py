@@ -7,7 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import EMAHook, Hook
 
 from ...models.deploy import count_experts, save_merged_checkpoint
-from ...utils.atomic_io import atomic_write_text
+from ...compat.atomic_io import atomic_write_text
 from ._utils import unwrap
 
 

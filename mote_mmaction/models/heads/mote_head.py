@@ -12,8 +12,8 @@ from mmaction.utils import ConfigType, SampleList
 from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
-from ...utils.class_descriptions import load_class_phrasings
-from ...utils.class_names import describe_class_names
+from ...vocabulary import load_class_phrasings
+from ...vocabulary import describe_class_names
 from ..layers.expert_router import MoTERouter
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
@@ -62,8 +62,8 @@ class MoTEHead(BaseHead):
         num_classes (int): Classes of the training vocabulary.
         in_channels (int): Frame embedding width ``D``.
         class_names (str | Sequence[str]): Training vocabulary: a class-name
-            or descriptor file (see :func:`mote_mmaction.utils.
-            load_class_names`, :mod:`mote_mmaction.utils.class_descriptions`)
+            or descriptor file (see :func:`mote_mmaction.vocabulary.
+            load_class_names`, :mod:`mote_mmaction.vocabulary`)
             or a
             list. Its table is stored in checkpoints (TFM needs it).
         text_encoder (dict): Config of the frozen text tower, e.g.

@@ -26,7 +26,7 @@ MOTE_TEMPLATES = tuple(f'{p} {s}' for p in PROMPT_PREFIXES
 _RANDOM_INIT_SEED = 20241014
 
 #: A class: its name, or its phrasings (name first; see
-#: :mod:`mote_mmaction.utils.class_descriptions`).
+#: :mod:`mote_mmaction.vocabulary`).
 ClassItem = Union[str, Sequence[str]]
 # Canonical cache key item: a str for one phrasing (as plain vocabularies
 # always were), a tuple for several.

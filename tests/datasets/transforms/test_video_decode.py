@@ -6,7 +6,7 @@ frames, and bad videos are handled identically with every backend.
 torchcodec needs FFmpeg libraries the loader finds when the process
 starts; where this process has none, the backend tests run again in a
 child pytest with ``LD_LIBRARY_PATH`` set to PyAV's FFmpeg
-(:mod:`mote_mmaction.datasets.transforms.torchcodec_ffmpeg`), as a user
+(:mod:`mote_mmaction.compat.torchcodec_ffmpeg`), as a user
 would start training.
 """
 import importlib.util
@@ -24,7 +24,7 @@ from mmcv.transforms import Compose
 
 from mote_mmaction.datasets.transforms import (MoTEVideoDecode,
                                                MoTEVideoInit, VideoReader)
-from mote_mmaction.datasets.transforms.torchcodec_ffmpeg import \
+from mote_mmaction.compat.torchcodec_ffmpeg import \
     link_pyav_ffmpeg
 from mote_mmaction.datasets.transforms.video_readers import (
     DecoderUnavailableError, check_backend, open_video)

@@ -21,7 +21,7 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-from mote_mmaction.datasets.transforms.torchcodec_ffmpeg import \
+from mote_mmaction.compat.torchcodec_ffmpeg import \
     link_pyav_ffmpeg
 from mote_mmaction.datasets.transforms.video_readers import (
     DecoderUnavailableError, check_backend, open_video)

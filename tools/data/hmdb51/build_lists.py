@@ -15,9 +15,9 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     hmdb51_split, write_list, write_names)
-from mote_mmaction.utils.class_names import normalize_class_name  # noqa: E402
+from mote_mmaction.vocabulary import normalize_class_name  # noqa: E402
 
 
 def parse_args():

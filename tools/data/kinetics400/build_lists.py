@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     find_kinetics_csv, kinetics_classes, kinetics_entries, kinetics_rows,
     write_list, write_names)
 

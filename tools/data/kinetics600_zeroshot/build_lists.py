@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     er_zasr_splits, k600_zeroshot_split, kinetics_classes, kinetics_entries,
     kinetics_rows, novel_classes, random_k600_splits, read_class_list,
     write_list, write_names)

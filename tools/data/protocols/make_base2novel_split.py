@@ -30,10 +30,10 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     read_list, sample_k_shot, write_list, write_names)
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
-from mote_mmaction.utils.class_names import load_class_names  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.vocabulary import load_class_names  # noqa: E402
 
 
 def parse_args():

@@ -19,9 +19,9 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     by_class, read_list, sample_k_shot, write_list)
-from mote_mmaction.utils.atomic_io import atomic_write_text  # noqa: E402
+from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
 
 
 def parse_args():

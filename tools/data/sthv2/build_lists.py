@@ -30,7 +30,7 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import write_list, write_names  # noqa: E402
+from mote_mmaction.toolkit.lists import write_list, write_names  # noqa: E402
 
 PREFIX = 'something-something-v2'
 _PLACEHOLDER = re.compile(r'\[([^\[\]]*)\]')

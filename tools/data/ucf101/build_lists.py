@@ -17,10 +17,10 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), *['..'] * 3)))
 
-from mote_mmaction.datasets.lists import (  # noqa: E402
+from mote_mmaction.toolkit.lists import (  # noqa: E402
     ucf101_authors_names, ucf101_classes, ucf101_split, write_list,
     write_names, write_names_csv)
-from mote_mmaction.utils.class_names import normalize_class_name  # noqa: E402
+from mote_mmaction.vocabulary import normalize_class_name  # noqa: E402
 
 
 def parse_args():

@@ -1,5 +1,0 @@
-# Copyright (c) OpenMMLab. All rights reserved.
-"""``python -m mote_mmaction.benchmarking`` = tools/analysis/benchmark.py."""
-from .cli import main
-
-main()

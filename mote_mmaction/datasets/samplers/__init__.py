@@ -1,4 +1,0 @@
-# Copyright (c) OpenMMLab. All rights reserved.
-from .seeded_sampler import MoTESeededSampler
-
-__all__ = ['MoTESeededSampler']

@@ -1,0 +1,5 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""``python -m mote_mmaction.toolkit.benchmarking`` = tools/analysis/benchmark.py."""
+from .cli import main
+
+main()

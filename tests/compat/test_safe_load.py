@@ -1,0 +1,205 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""No load path runs code from a checkpoint unless the user trusts the file.
+
+Each crafted file carries a ``__reduce__`` payload that writes a marker
+file when fully unpickled (tests/_payloads.py); every path must refuse it
+with one clear error and leave no marker, and the documented opt-in must
+load it.
+"""
+import os.path as osp
+import re
+
+import pytest
+import torch
+from _inprocess_tools import run_tool_inprocess
+from _official_ckpt import official_checkpoint
+from _payloads import (RestoresWithCode, ran, save_with_payload,
+                       torchscript_with_payload)
+from mmaction.registry import MODELS
+from mmengine.config import Config
+from torch import nn
+
+import mote_mmaction  # noqa: F401
+from mote_mmaction.models.clip_utils import load_clip_state_dict
+from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
+from mote_mmaction.compat.safe_load import (TRUSTED_ENV,
+                                           UntrustedCheckpointError)
+
+CLASSES = ['moving left', 'moving right', 'growing']
+
+
+def assert_refused(message: str, path: str, marker: str) -> None:
+    assert not ran(marker), 'code from the file ran'
+    assert path in message and TRUSTED_ENV in message
+    # the refused global, named (torch drops its module; protocol-2
+    # pickles spell it __builtin__)
+    assert re.search(r'`((builtins|__builtin__)\.)?exec`', message), message
+
+
+@pytest.fixture(autouse=True)
+def no_trust(monkeypatch):
+    monkeypatch.delenv(TRUSTED_ENV, raising=False)
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """A tiny MoTE model's state dict and config file (with a test set)."""
+    tmp = tmp_path_factory.mktemp('safe_loading')
+    from mote_mmaction.testing.synthetic_videos import generate_motion_dataset
+    root = str(tmp / 'data')
+    ann, names = generate_motion_dataset(root, CLASSES, 1, 'val', seed=3)
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=1))
+    model.cls_head.train_table()
+    cfg = Config(
+        dict(
+            default_scope='mmaction',
+            custom_imports=dict(imports=['mote_mmaction']),
+            model=tiny_mote_model_cfg(CLASSES, num_layers=1),
+            test_pipeline=tiny_video_pipeline(),
+            test_dataloader=dict(
+                batch_size=3, num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                dataset=dict(type='MoTEVideoDataset', ann_file=ann,
+                             data_prefix=dict(video=root), test_mode=True,
+                             class_names=CLASSES,
+                             pipeline=tiny_video_pipeline())),
+            test_evaluator=dict(type='AccMetric'),
+            test_cfg=dict(type='TestLoop')))
+    cfg_path = str(tmp / 'tiny_cfg.py')
+    cfg.dump(cfg_path)
+    return dict(state=model.state_dict(), cfg=cfg_path, tmp=tmp,
+                video=osp.join(root, open(ann).readline().split()[0]))
+
+
+def test_mmengine_loader_refuses_a_payload(tmp_path):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    marker = str(tmp_path / 'marker')
+    path = save_with_payload({'state_dict': {'w': torch.ones(1)}},
+                             str(tmp_path / 'evil.pth'), marker)
+    with pytest.raises(UntrustedCheckpointError) as info:
+        _load_checkpoint(path, map_location='cpu')
+    assert_refused(str(info.value), path, marker)
+
+
+def test_trusting_a_file_is_the_opt_in(tmp_path, monkeypatch):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    marker = str(tmp_path / 'marker')
+    path = save_with_payload({'state_dict': {'w': torch.ones(1)}},
+                             str(tmp_path / 'evil.pth'), marker)
+    other = str(tmp_path / 'other.pth')
+    monkeypatch.setenv(TRUSTED_ENV, other)  # trusting another file
+    with pytest.raises(UntrustedCheckpointError):
+        _load_checkpoint(path, map_location='cpu')
+    assert not ran(marker)
+    monkeypatch.setenv(TRUSTED_ENV, osp.pathsep.join([other, path]))
+    ckpt = _load_checkpoint(path, map_location='cpu')
+    assert ran(marker)  # full unpickling, as the user asked
+    assert torch.equal(ckpt['state_dict']['w'], torch.ones(1))
+
+
+def test_runner_resume_and_load_from_refuse_a_payload(tmp_path):
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Toy(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return self.fc(inputs)
+
+    marker = str(tmp_path / 'marker')
+    path = save_with_payload({'state_dict': Toy().state_dict()},
+                             str(tmp_path / 'evil.pth'), marker)
+    runner = Runner(model=Toy(), work_dir=str(tmp_path / 'work'),
+                    default_scope='mmaction')
+    with pytest.raises(UntrustedCheckpointError) as info:
+        runner.resume(path)
+    assert_refused(str(info.value), path, marker)
+    with pytest.raises(UntrustedCheckpointError):
+        runner.load_checkpoint(path)
+    assert not ran(marker)
+
+
+def test_init_recognizer_refuses_a_payload(tiny, tmp_path):
+    from mmaction.apis import init_recognizer
+    marker = str(tmp_path / 'marker')
+    path = save_with_payload({'state_dict': tiny['state']},
+                             str(tmp_path / 'evil.pth'), marker)
+    with pytest.raises(UntrustedCheckpointError) as info:
+        init_recognizer(tiny['cfg'], path, device='cpu')
+    assert_refused(str(info.value), path, marker)
+
+
+def test_clip_files_load_without_running_code(tmp_path, monkeypatch):
+    from open_clip.model import CLIP
+    arch = tiny_clip_arch()
+    clip = CLIP(arch['embed_dim'], arch['vision_cfg'], arch['text_cfg'],
+                quick_gelu=True)
+    scripted = str(tmp_path / 'ViT-tiny.pt')
+    torch.jit.script(clip).save(scripted)
+    marker = str(tmp_path / 'marker')
+    cases = [
+        save_with_payload({'state_dict': clip.state_dict()},
+                          str(tmp_path / 'state.pt'), marker),
+        torchscript_with_payload(scripted, str(tmp_path / 'ts_evil.pt'),
+                                 marker),
+    ]
+    for path in cases:
+        with pytest.raises(UntrustedCheckpointError) as info:
+            load_clip_state_dict(path)
+        assert_refused(str(info.value), path, marker)
+
+    # an archive whose modules restore themselves with code
+    restoring = str(tmp_path / 'restoring.pt')
+    torch.jit.script(RestoresWithCode()).save(restoring)
+    assert torch.equal(torch.jit.load(restoring).w, torch.full((2, ), 2.))
+    with pytest.raises(UntrustedCheckpointError, match='__setstate__'):
+        load_clip_state_dict(restoring)
+    monkeypatch.setenv(TRUSTED_ENV, restoring)
+    # trusted: torch.jit.load reads it (not a CLIP, which is the next check)
+    with pytest.raises(KeyError, match='not a CLIP checkpoint'):
+        load_clip_state_dict(restoring)
+
+
+@pytest.mark.parametrize('tool', ['test', 'demo', 'convert', 'convert_clip',
+                                  'merge'])
+def test_tools_refuse_a_payload(tiny, tmp_path, tool):
+    marker = str(tmp_path / 'marker')
+    evil = str(tmp_path / 'evil.pth')
+    out = str(tmp_path / 'out.pth')
+    if tool in ('test', 'demo', 'merge'):
+        save_with_payload({'state_dict': tiny['state']}, evil, marker)
+    if tool == 'test':
+        args = ['tools/test.py', tiny['cfg'], evil, '--work-dir',
+                str(tmp_path / 'work')]
+    elif tool == 'demo':
+        args = ['tools/demo/demo_video.py', tiny['cfg'], evil, tiny['video'],
+                '--labels', 'a,b']
+    elif tool == 'merge':
+        args = ['tools/merge_experts.py', evil, out]
+    else:
+        ckpt, clip = official_checkpoint()
+        src = str(tmp_path / 'MoTE_tiny.pt')
+        if tool == 'convert':
+            save_with_payload(ckpt, src, marker, where='optimizer_state_dict')
+            args = ['tools/convert_official_ckpt.py', src, out]
+        else:
+            torch.save(ckpt, src)
+            save_with_payload(clip.state_dict(), evil, marker)
+            args = ['tools/convert_official_ckpt.py', src, out, '--clip',
+                    evil, '--alpha', '0.99']
+    failed, message = run_tool_inprocess(*args)
+    assert failed
+    assert 'refusing to load' in message, message
+    assert_refused(message, evil if tool != 'convert' else src, marker)
+    assert not osp.exists(out)
+    if tool == 'merge':  # the documented opt-in
+        failed, message = run_tool_inprocess(*args, '--trusted-checkpoint',
+                                             evil)
+        assert not failed, message
+        assert ran(marker) and osp.isfile(out)
