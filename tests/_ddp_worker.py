@@ -22,7 +22,7 @@ import mote_mmaction  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from _launch import setup_cpu_distributed  # noqa: E402
+from mote_mmaction.compat.launch import setup_cpu_distributed  # noqa: E402
 
 from mote_mmaction.testing import (  # noqa: E402
     tiny_mote_model_cfg, tiny_video_pipeline)

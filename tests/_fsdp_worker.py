@@ -23,7 +23,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 
-from _launch import setup_cpu_distributed  # noqa: E402
+from mote_mmaction.compat.launch import setup_cpu_distributed  # noqa: E402
 
 import mote_mmaction  # noqa: E402,F401
 from mote_mmaction.testing import (tiny_mote_model_cfg,  # noqa: E402

@@ -38,42 +38,11 @@ def build_runner(cfg):
         Runner.from_cfg(cfg)
 
 
-def setup_cpu_distributed(cfg, launcher: str) -> None:
-    """Run ``--launcher pytorch`` on machines without CUDA, with gloo.
-
-    MMEngine's ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` and
-    fails on CPU. Without CUDA we initialise gloo ourselves (the Runner then
-    skips its own init) and wrap the model without a device: the Runner's
-    ``model_wrapper_cfg`` gets ``device_ids=None``; a FlexibleRunner
-    ``strategy`` gets ``device_ids=None`` (DDP) or ``device_id='cpu'``
-    (FSDP, whose default, ``LOCAL_RANK``, would ask for an accelerator).
-    """
-    import torch
-    if launcher != 'pytorch' or torch.cuda.is_available():
-        return
-    import torch.distributed as dist
-    if not dist.is_initialized():
-        dist.init_process_group('gloo')
-    os.environ.setdefault('LOCAL_RANK', '0')
-    strategy = cfg.get('strategy')
-    if strategy is not None:
-        # the strategies' own defaults when the config names no wrapper
-        if 'FSDP' in str(strategy.get('type', '')):
-            wrapper = dict(strategy.get('model_wrapper') or
-                           dict(type='MMFullyShardedDataParallel'))
-            wrapper['device_id'] = 'cpu'
-        else:
-            wrapper = dict(strategy.get('model_wrapper') or dict(
-                type='MMDistributedDataParallel', broadcast_buffers=False))
-            wrapper['device_ids'] = None
-        strategy['model_wrapper'] = wrapper
-        return
-    wrapper = dict(cfg.get('model_wrapper_cfg') or
-                   dict(type='MMDistributedDataParallel'))
-    wrapper['device_ids'] = None
-    wrapper.setdefault('find_unused_parameters',
-                       cfg.get('find_unused_parameters', False))
-    cfg.model_wrapper_cfg = wrapper
+def prepare_config(cfg, launcher: str = 'none', trusted=()) -> None:
+    """:func:`mote_mmaction.compat.launch.prepare_config` (trusted files,
+    atomic checkpoints, ``--launcher pytorch`` without CUDA)."""
+    from mote_mmaction.compat.launch import prepare_config as prepare
+    prepare(cfg, launcher, trusted)
 
 
 def add_trust_argument(parser) -> None:
@@ -86,12 +55,3 @@ def add_trust_argument(parser) -> None:
         help='allow full unpickling (which can run code) of FILE when it '
         'holds more than weights; only for files you trust. The config key '
         '`trusted_checkpoints` does the same (docs/reliability.md)')
-
-
-def trust_checkpoints(cfg, files=()) -> None:
-    """Mark ``files`` and the config's ``trusted_checkpoints`` as trusted
-    (``MOTE_TRUSTED_CHECKPOINTS``, inherited by dataloader workers and
-    DDP ranks started later)."""
-    from mote_mmaction.compat.safe_load import trust
-    for path in [*(cfg.get('trusted_checkpoints') or []), *files]:
-        trust(path)

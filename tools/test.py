@@ -14,7 +14,7 @@ import os
 import os.path as osp
 
 from _launch import (add_trust_argument, build_runner, load_config,
-                     setup_cpu_distributed, trust_checkpoints)
+                     prepare_config)
 from mmengine.config import DictAction  # light: torch loads after -h
 
 
@@ -77,8 +77,7 @@ def main():
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
-    trust_checkpoints(cfg, args.trusted_checkpoint)
-    setup_cpu_distributed(cfg, args.launcher)
+    prepare_config(cfg, args.launcher, args.trusted_checkpoint)
     build_runner(cfg).test()
 
 

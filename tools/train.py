@@ -4,7 +4,8 @@
     python tools/train.py configs/mote/k400.py [--amp] [--resume]
     bash tools/dist_train.sh configs/mote/k400.py 8
 
-Without CUDA, ``--launcher pytorch`` runs on gloo (see tools/_launch.py).
+Without CUDA, ``--launcher pytorch`` runs on gloo (see
+``mote_mmaction/compat/launch.py``).
 A config's plain ``CheckpointHook`` is replaced by ``MoTECheckpointHook``
 (same arguments; a crash never leaves the run without a complete
 checkpoint).
@@ -14,7 +15,7 @@ import os
 import os.path as osp
 
 from _launch import (add_trust_argument, build_runner, load_config,
-                     setup_cpu_distributed, trust_checkpoints)
+                     prepare_config)
 from mmengine.config import DictAction  # light: torch loads after -h
 
 
@@ -106,11 +107,6 @@ def merge_args(cfg, args):
     if args.diff_rank_seed:
         randomness['diff_rank_seed'] = True
     cfg.randomness = randomness
-    # MMEngine's CheckpointHook can lose every checkpoint in a crash
-    ckpt_hook = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if ckpt_hook is not None and ckpt_hook.get('type') in (
-            'CheckpointHook', 'mmengine.CheckpointHook'):
-        ckpt_hook['type'] = 'MoTECheckpointHook'
     return cfg
 
 
@@ -118,8 +114,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
-    trust_checkpoints(cfg, args.trusted_checkpoint)
-    setup_cpu_distributed(cfg, args.launcher)
+    prepare_config(cfg, args.launcher, args.trusted_checkpoint)
     build_runner(cfg).train()
 
 

@@ -186,3 +186,22 @@ def check_fits(model: nn.Module,
         f'{source} does not fit the model: ' + '; '.join(parts) +
         '. Loading it would leave these weights random or wrong. ' +
         ''.join(h.rstrip('.') + '. ' for h in hints) + advice)
+
+
+def load_checked(model: nn.Module, filename: str, map_location='cpu',
+                 cfg=None, **kwargs):
+    """MMEngine's ``load_checkpoint`` (every scheme, read without running
+    code) followed by :func:`check_fits`, unless partial loads are allowed
+    (``cfg.allow_partial_load`` or ``MOTE_ALLOW_PARTIAL_LOAD=1``).
+
+    The loader of tools that build a model themselves (export, demos).
+
+    Returns:
+        The loaded checkpoint.
+    """
+    from mmengine.runner.checkpoint import load_checkpoint
+    checkpoint = load_checkpoint(model, filename, map_location=map_location,
+                                 **kwargs)
+    if not partial_load_allowed(cfg):
+        check_fits(model, checkpoint, filename)
+    return checkpoint

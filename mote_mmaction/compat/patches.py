@@ -185,26 +185,67 @@ def load_from_local_weights_only(filename: str, map_location=None):
     return load_checkpoint_file(filename, map_location)
 
 
+def load_from_remote_weights_only(filename: str, map_location=None,
+                                  **kwargs):
+    """MMEngine's ``http(s)://`` and ``s3://`` loaders, without code
+    execution: the file backend fetches the bytes, which load as local
+    files do (:func:`mote_mmaction.compat.safe_load.load_remote_checkpoint`).
+    ``torchvision://``, ``mmcls://`` and ``openmmlab://`` resolve to URLs
+    and come here too."""
+    from .safe_load import load_remote_checkpoint
+    return load_remote_checkpoint(filename, map_location)
+
+
+def load_from_pavi_trusted_only(filename: str, map_location=None):
+    """``pavi://`` files load with MMEngine's full unpickler, so only when
+    the user trusts them."""
+    from .safe_load import TRUSTED_ENV, UntrustedCheckpointError, is_trusted
+    if not is_trusted(filename):
+        raise UntrustedCheckpointError(
+            f'{filename}: MMEngine reads pavi:// files by full unpickling, '
+            'which can run any code the file contains. If you trust it, '
+            f'allow it with {TRUSTED_ENV}={filename}, or download it and '
+            'load the local file (read without running code).')
+    from mmengine.runner.checkpoint import load_from_pavi
+    return load_from_pavi(filename, map_location)
+
+
+_REMOTE_PREFIXES = ('http://', 'https://', r'(\S+\:)?s3://',
+                    r'(\S+\:)?petrel://')
+
+
 def patch_mmengine_checkpoint_loading() -> bool:
-    """Load local checkpoints with ``weights_only=True`` and an allow-list.
+    """Load checkpoints of every scheme with ``weights_only=True`` and an
+    allow-list.
 
     open-mmlab/mmengine#1655: mmengine <= 0.10.7 calls ``torch.load``
     without ``weights_only``; torch < 2.6 then fully unpickles (a crafted
     file runs code through ``load_from``, ``resume``, ``tools/test.py`` or
     ``init_recognizer``), torch >= 2.6 refuses the ``HistoryBuffer`` and
     numpy objects in every runner checkpoint. The upstream fix (PR #1670)
-    passes ``weights_only=False``. Here every local load admits exactly
-    what runner checkpoints hold, and full unpickling only for files the
-    user trusts. Needs ``torch.serialization.safe_globals`` (torch >= 2.5).
+    passes ``weights_only=False``. Its ``http(s)://`` loader calls
+    ``torch.hub.load_state_dict_from_url``, whose ``weights_only`` defaults
+    to False on every torch. Here local files, every remote backend and
+    the schemes that resolve to URLs admit exactly what runner checkpoints
+    hold, and full unpickling only for files the user trusts. Needs
+    ``torch.serialization.safe_globals`` (torch >= 2.5).
     """
     if not hasattr(torch.serialization, 'safe_globals'):
         return False
+    from mmengine.runner import checkpoint as ckpt_mod
     from mmengine.runner.checkpoint import CheckpointLoader
     if CheckpointLoader._get_checkpoint_loader('') is \
             load_from_local_weights_only:
         return False
     CheckpointLoader.register_scheme(
         prefixes='', force=True)(load_from_local_weights_only)
+    CheckpointLoader.register_scheme(
+        prefixes=list(_REMOTE_PREFIXES),
+        force=True)(load_from_remote_weights_only)
+    CheckpointLoader.register_scheme(
+        prefixes='pavi://', force=True)(load_from_pavi_trusted_only)
+    # torchvision://, mmcls://, openmmlab:// call this module global
+    ckpt_mod.load_from_http = load_from_remote_weights_only
     return True
 
 

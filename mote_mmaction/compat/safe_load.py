@@ -16,11 +16,13 @@ trusted:
   ``tools/convert_official_ckpt.py`` and ``tools/merge_experts.py``, or the
   config key ``trusted_checkpoints = [FILE, ...]`` (both set the variable).
 """
+import io
 import os
 import os.path as osp
 import pickle
 import re
-from typing import List
+import zipfile
+from typing import List, Optional, Union
 
 import torch
 
@@ -32,7 +34,14 @@ class UntrustedCheckpointError(pickle.UnpicklingError):
     has not marked it as trusted."""
 
 
+class DamagedCheckpointError(ValueError):
+    """A file is not a (complete) PyTorch checkpoint: empty, truncated, a
+    web page, or something else saved under a checkpoint's name."""
+
+
 def _key(path: str) -> str:
+    if '://' in path:  # URLs and other backends' names: as written
+        return path
     return osp.normcase(osp.realpath(osp.expanduser(path)))
 
 
@@ -47,6 +56,9 @@ def is_trusted(path: str) -> bool:
     entries = trusted_files()
     if '*' in entries:
         return True
+    if '://' in path:  # a URL's own colons are not separators
+        raw = os.pathsep + os.environ.get(TRUSTED_ENV, '') + os.pathsep
+        return f'{os.pathsep}{path}{os.pathsep}' in raw
     key = _key(path)
     return any(_key(p) == key for p in entries)
 
@@ -108,9 +120,101 @@ def checkpoint_safe_globals() -> list:
     return items
 
 
-def _refused_global(err: Exception) -> str:
-    found = re.search(r'GLOBAL ([\w.]+)', str(err))
-    return found.group(1) if found else str(err).splitlines()[0][:200]
+def _refused_global(err: Exception) -> Optional[str]:
+    """The global a weights-only load refused, or ``None`` when the error
+    is about the data itself (damage, not trust)."""
+    for pattern in (r'GLOBAL ([\w.]+)', r'Unsupported global: ([\w.]+)'):
+        found = re.search(pattern, str(err))
+        if found:
+            return found.group(1)
+    return None
+
+
+_REFETCH = ('Fetch the file again (a download or copy was cut short, or '
+            'the link gave something else), then retry.')
+
+
+def damage(head: bytes, size: int, name: str,
+           complete_zip: Optional[bool] = None) -> Optional[str]:
+    """Why a file cannot be a PyTorch checkpoint, from its first bytes, or
+    ``None`` when it looks like one.
+
+    Args:
+        head (bytes): The file's first bytes (512 are plenty).
+        size (int): Its size in bytes.
+        name (str): File name for the message.
+        complete_zip (bool, optional): Whether a zip file's directory is
+            intact (``None``: not known).
+    """
+    if size == 0:
+        return f'{name} is empty (0 bytes), not a checkpoint. {_REFETCH}'
+    low = head.lstrip().lower()
+    if low.startswith((b'<!doctype', b'<html', b'<?xml', b'<head', b'<')):
+        return (f'{name} is a web page (HTML), not a checkpoint: the '
+                'download link answered with a page (sign-in, error or '
+                'redirect). Download the file itself, e.g. with the '
+                'site\'s direct-download link, then retry.')
+    if head.startswith(b'PK\x03\x04'):  # torch >= 1.6 zip format
+        if complete_zip is False:
+            return (f'{name} is truncated or damaged ({size} bytes; its zip '
+                    f'directory is missing). {_REFETCH}')
+        return None
+    if not head.startswith(b'\x80'):  # legacy pickles start with PROTO
+        return (f'{name} is not a PyTorch checkpoint (it starts with '
+                f'{head[:8]!r}). {_REFETCH}')
+    return None
+
+
+def _source_damage(source: Union[str, bytes], name: str) -> Optional[str]:
+    if isinstance(source, bytes):
+        return damage(source[:512], len(source), name,
+                      zipfile.is_zipfile(io.BytesIO(source)))
+    with open(source, 'rb') as f:
+        head = f.read(512)
+    return damage(head, osp.getsize(source), name,
+                  zipfile.is_zipfile(source))
+
+
+def _load(source: Union[str, bytes], name: str, map_location, what: str,
+          trusted: bool):
+    """``torch.load`` of a file or its bytes: weights only, the full
+    unpickler only when ``trusted``; damaged files are named as such."""
+    problem = _source_damage(source, name)
+    if problem is not None:
+        raise DamagedCheckpointError(problem)
+
+    def fileobj():
+        return io.BytesIO(source) if isinstance(source, bytes) else source
+
+    try:
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return torch.load(
+                fileobj(), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        refused = _refused_global(e)
+        if refused is None:
+            raise DamagedCheckpointError(
+                f'{name} could not be read as a {what} ('
+                f'{str(e).splitlines()[0][:200]}): it is damaged or not a '
+                f'checkpoint. {_REFETCH}') from None
+        if trusted:
+            return torch.load(
+                fileobj(), map_location=map_location, weights_only=False)
+        raise UntrustedCheckpointError(
+            f'{name}: refusing to load this {what}: it needs '
+            f'`{refused}`, which only full unpickling can build, '
+            'and full unpickling can run any code the file contains. '
+            'Tensors, plain containers, numpy arrays and MMEngine log '
+            'buffers load without it. If you trust this file, allow it '
+            f'with {TRUSTED_ENV}={name} (or --trusted-checkpoint {name} '
+            'in tools/, or trusted_checkpoints=[...] in the config); see '
+            'docs/reliability.md.') from None
+    except (RuntimeError, EOFError, ValueError) as e:
+        if isinstance(e, DamagedCheckpointError):
+            raise
+        raise DamagedCheckpointError(
+            f'{name} is truncated or damaged ({type(e).__name__}: '
+            f'{str(e).splitlines()[0][:200]}). {_REFETCH}') from None
 
 
 def load_checkpoint_file(path: str, map_location='cpu',
@@ -127,27 +231,34 @@ def load_checkpoint_file(path: str, map_location='cpu',
 
     Raises:
         FileNotFoundError: ``path`` is not a file.
+        IsADirectoryError: ``path`` is a folder.
+        DamagedCheckpointError: The file is empty, truncated, a web page or
+            no checkpoint at all (the message says which, and to fetch it
+            again).
         UntrustedCheckpointError: The file needs full unpickling and is not
             trusted (see the module docstring); the message names the file,
             the refused object and how to opt in.
     """
     path = osp.expanduser(path)
+    if osp.isdir(path):
+        raise IsADirectoryError(f'{path} is a folder, not a {what} file: '
+                                'give the .pth file inside it.')
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path} can not be found.')
-    try:
-        with torch.serialization.safe_globals(checkpoint_safe_globals()):
-            return torch.load(
-                path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        if is_trusted(path):
-            return torch.load(
-                path, map_location=map_location, weights_only=False)
-        raise UntrustedCheckpointError(
-            f'{path}: refusing to load this {what}: it needs '
-            f'`{_refused_global(e)}`, which only full unpickling can build, '
-            'and full unpickling can run any code the file contains. '
-            'Tensors, plain containers, numpy arrays and MMEngine log '
-            'buffers load without it. If you trust this file, allow it '
-            f'with {TRUSTED_ENV}={path} (or --trusted-checkpoint {path} '
-            'in tools/, or trusted_checkpoints=[...] in the config); see '
-            'docs/reliability.md.') from None
+    return _load(path, path, map_location, what, is_trusted(path))
+
+
+def load_remote_checkpoint(name: str, map_location=None,
+                           what: str = 'checkpoint'):
+    """A checkpoint from any MMEngine file backend (``http(s)://``,
+    ``s3://``, ...), read as :func:`load_checkpoint_file` reads local files:
+    the bytes are fetched by the backend, never unpickled by it.
+
+    Args:
+        name (str): The file's URL or backend path.
+        map_location: As for :func:`torch.load`.
+        what (str): What the file is, for the error message.
+    """
+    from mmengine.fileio import get_file_backend
+    data = get_file_backend(name).get(name)
+    return _load(bytes(data), name, map_location, what, is_trusted(name))

@@ -12,6 +12,7 @@ from typing import Dict, Tuple, Union
 
 import torch
 
+from ..compat.checkpoint_fit import check_fits, strip_prefixes
 from ..compat.safe_load import (TRUSTED_ENV, UntrustedCheckpointError,
                                is_trusted, load_checkpoint_file)
 from ..compat.torchscript_weights import (is_torchscript_archive,
@@ -127,12 +128,8 @@ def load_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
         raise ValueError(f'{path} holds no CLIP state dict '
                          f'(found {type(state).__name__}).')
     out = {}
-    for k, v in state.items():
-        for prefix in _PREFIXES:
-            if k.startswith(prefix):
-                k = k[len(prefix):]
-        if k.startswith('text.'):  # open_clip CustomTextCLIP layout
-            k = k[len('text.'):]
+    # 'text.': open_clip's CustomTextCLIP layout
+    for k, v in strip_prefixes(state, _PREFIXES + ('text.', )).items():
         out[k] = v.float() if torch.is_tensor(v) and v.is_floating_point() \
             else v
     if not any(k.startswith('visual.') for k in out):
@@ -150,7 +147,8 @@ def sub_state_dict(state: Dict[str, torch.Tensor],
 
 def load_into(module: torch.nn.Module, state: Dict[str, torch.Tensor],
               source: str, ignore: Tuple[str, ...] = ()) -> None:
-    """Strictly load ``state`` into ``module`` with one clear error.
+    """Load ``state`` into ``module``; one clear error unless it sets every
+    weight (:func:`~mote_mmaction.compat.checkpoint_fit.check_fits`).
 
     Args:
         module (nn.Module): Target.
@@ -159,20 +157,7 @@ def load_into(module: torch.nn.Module, state: Dict[str, torch.Tensor],
         ignore (tuple[str]): Target keys allowed to be missing (buffers that
             are rebuilt, e.g. the text attention mask).
     """
-    own = module.state_dict()
-    missing = [k for k in own if k not in state and k not in ignore]
-    unexpected = [k for k in state if k not in own]
-    bad_shape = [
-        f'{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-        for k in own
-        if k in state and tuple(state[k].shape) != tuple(own[k].shape)
-    ]
-    if missing or unexpected or bad_shape:
-        raise ValueError(
-            f'CLIP weights in {source} do not fit the configured '
-            f'architecture: missing {missing[:5]}'
-            f'{"..." if len(missing) > 5 else ""}'
-            f', unexpected {unexpected[:5]}'
-            f'{"..." if len(unexpected) > 5 else ""}, shape mismatches '
-            f'{bad_shape[:5]}. Check `arch` against the file.')
-    module.load_state_dict({k: v for k, v in state.items()}, strict=False)
+    check_fits(module, state, f'CLIP weights in {source}', revise_keys=(),
+               advice='Check `arch` against the file.')
+    module.load_state_dict(
+        {k: v for k, v in state.items() if k not in ignore}, strict=False)

@@ -7,11 +7,13 @@ Their layout (``utils/utils.py`` of ZMHH-H/MoTE): a dict with
 ``transformer.resblocks.{l}.{attn,ln_1,ln_2}.*``, experts
 ``mlp.fc_{up,dn}.{e}.*`` and ``mlp.mote_fusion_weight``).
 """
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from ..compat.checkpoint_fit import strip_prefixes
 from .deploy import count_experts, merge_experts_state_dict
 
 _REQUIRED_TOP = ('model_state_dict', 'fusion_model_state_dict')
@@ -19,8 +21,22 @@ _REQUIRED_FUSION = ('spe_cls_feature', 'frame_position_embeddings.weight')
 
 
 def _strip_module(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    return {(k[len('module.'):] if k.startswith('module.') else k): v
-            for k, v in state.items()}
+    return strip_prefixes(state)
+
+
+def is_official_layout(ckpt) -> bool:
+    """Whether a loaded file has the authors' top-level keys."""
+    return isinstance(ckpt, dict) and all(k in ckpt for k in _REQUIRED_TOP)
+
+
+def converter_command(src: str = 'MoTE_B16.pt',
+                      dst: str = 'mote_b16_converted.pth') -> str:
+    """The command that converts an authors' file: the script in a source
+    checkout, ``mim run`` where ``tools/`` is not on disk (pip installs)."""
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    if osp.isfile(osp.join(repo, 'tools', 'convert_official_ckpt.py')):
+        return f'python tools/convert_official_ckpt.py {src} {dst}'
+    return f'mim run mote_mmaction convert_official_ckpt {src} {dst}'
 
 
 def check_official_layout(ckpt) -> None:

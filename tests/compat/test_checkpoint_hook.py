@@ -14,10 +14,10 @@ import pytest
 import torch
 from _toy_runner import toy_runner, toy_val_kwargs
 
-from mote_mmaction.engine.hooks import checkpoint_hook
+from mote_mmaction.compat import checkpoint_hook
 from mote_mmaction.compat.safe_load import load_checkpoint_file
 
-TESTS = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TESTS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 REPO = osp.dirname(TESTS)
 
 

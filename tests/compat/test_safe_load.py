@@ -203,3 +203,108 @@ def test_tools_refuse_a_payload(tiny, tmp_path, tool):
                                              evil)
         assert not failed, message
         assert ran(marker) and osp.isfile(out)
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """A folder served over HTTP on 127.0.0.1 (a free port), and its URL."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / 'served'
+    root.mkdir()
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()
+
+
+def test_remote_checkpoints_refuse_a_payload(tiny, tmp_path, http_root):
+    """http(s) goes through MMEngine's torch.hub loader (weights_only=False)
+    upstream; here every remote load path refuses the payload."""
+    from mmaction.apis import init_recognizer
+    from mmengine.runner import Runner
+    from mmengine.runner.checkpoint import _load_checkpoint
+    root, base = http_root
+    marker = str(tmp_path / 'marker')
+    save_with_payload({'state_dict': tiny['state']}, str(root / 'evil.pth'),
+                      marker)
+    url = f'{base}/evil.pth'
+    with pytest.raises(UntrustedCheckpointError) as info:
+        _load_checkpoint(url)
+    assert_refused(str(info.value), url, marker)
+    with pytest.raises(UntrustedCheckpointError):
+        init_recognizer(tiny['cfg'], url, device='cpu')
+    cfg = Config.fromfile(tiny['cfg'])
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.load_from = url
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(UntrustedCheckpointError):
+        runner.load_or_resume()
+    with pytest.raises(UntrustedCheckpointError):
+        runner.resume(url)
+    # the schemes that resolve to URLs come through the same loader
+    from mmengine.runner import checkpoint as ckpt_mod
+    assert ckpt_mod.load_from_http.__module__ == \
+        'mote_mmaction.compat.patches'
+    assert not ran(marker)
+
+
+def test_trusted_remote_checkpoint_loads(tiny, tmp_path, http_root,
+                                         monkeypatch):
+    from mmengine.runner.checkpoint import _load_checkpoint
+    root, base = http_root
+    marker = str(tmp_path / 'marker')
+    save_with_payload({'state_dict': tiny['state']}, str(root / 'ok.pth'),
+                      marker)
+    url = f'{base}/ok.pth'
+    monkeypatch.setenv(TRUSTED_ENV, url)
+    assert 'state_dict' in _load_checkpoint(url)
+    assert ran(marker)  # the opt-in is real: full unpickling
+
+
+def test_plain_remote_checkpoint_loads(tiny, http_root):
+    from mmaction.apis import init_recognizer
+    root, base = http_root
+    torch.save({'state_dict': tiny['state']}, str(root / 'plain.pth'))
+    model = init_recognizer(tiny['cfg'], f'{base}/plain.pth', device='cpu')
+    for k, v in model.state_dict().items():
+        if k in tiny['state']:
+            assert torch.equal(v, tiny['state'][k]), k
+
+
+@pytest.mark.parametrize('kind,content,match', [
+    ('empty', b'', r'is empty \(0 bytes\), not a checkpoint\. Fetch'),
+    ('html', b'<!DOCTYPE html><html><body>Sign in</body></html>',
+     r'is a web page \(HTML\), not a checkpoint'),
+    ('text', b'version https://git-lfs.github.com/spec/v1\n',
+     r'is not a PyTorch checkpoint \(it starts with'),
+    ('truncated', None, r'truncated or damaged'),
+])
+def test_damaged_files_are_named_never_trust(tmp_path, kind, content,
+                                             match):
+    """A damaged file is told to fetch the file again, never to trust it."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    from mote_mmaction.compat.safe_load import DamagedCheckpointError
+    path = str(tmp_path / f'{kind}.pth')
+    if content is None:
+        torch.save({'state_dict': {'w': torch.ones(1000)}}, path)
+        data = open(path, 'rb').read()
+        content = data[:len(data) // 2]
+    with open(path, 'wb') as f:
+        f.write(content)
+    with pytest.raises(DamagedCheckpointError, match=match) as info:
+        _load_checkpoint(path)
+    assert path in str(info.value)
+    assert TRUSTED_ENV not in str(info.value)
+
+
+def test_a_folder_is_named(tmp_path):
+    from mote_mmaction.compat.safe_load import load_checkpoint_file
+    with pytest.raises(IsADirectoryError, match='is a folder, not a'):
+        load_checkpoint_file(str(tmp_path))

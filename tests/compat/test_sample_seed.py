@@ -5,7 +5,8 @@ import random
 import numpy as np
 import torch
 
-from mote_mmaction.datasets import SeededIndex, sample_seed, seeded_rng
+from mote_mmaction.compat.sample_seed import (SeededIndex, sample_seed,
+                                              seeded_rng)
 
 
 def test_sample_seed_depends_on_every_part_and_fits_63_bits():

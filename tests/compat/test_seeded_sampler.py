@@ -10,8 +10,9 @@ from mmengine.dataset import DefaultSampler, pseudo_collate
 from torch.utils.data import DataLoader
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.datasets import (MoTESeededSampler, MoTEVideoDataset,
-                                    SeededIndex, sample_seed)
+from mote_mmaction.compat.sample_seed import SeededIndex, sample_seed
+from mote_mmaction.compat.seeded_sampler import MoTESeededSampler
+from mote_mmaction.datasets import MoTEVideoDataset
 
 
 def test_order_is_default_samplers_with_a_seed_per_epoch_index_rank():

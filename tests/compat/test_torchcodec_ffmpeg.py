@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mote_mmaction.datasets.transforms import torchcodec_ffmpeg
+from mote_mmaction.compat import torchcodec_ffmpeg
 from mote_mmaction.compat.torchcodec_ffmpeg import (
     default_link_dir, link_pyav_ffmpeg, plain_names, pyav_libs_dir)
 

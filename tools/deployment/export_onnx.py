@@ -32,10 +32,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
 import mote_mmaction  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
 from mmaction.registry import MODELS  # noqa: E402
 from mmaction.utils import register_all_modules  # noqa: E402
 
+from mote_mmaction.compat.checkpoint_fit import load_checked  # noqa: E402
 from mote_mmaction.engine.hooks.clip_blend_hook import \
     BLEND_META_KEY  # noqa: E402
 from mote_mmaction.models.onnx_export import (check_onnx,  # noqa: E402
@@ -111,7 +111,7 @@ def main():
         height, width = input_hw(cfg, model, args.size)
     except KeyError as e:
         sys.exit(e.args[0])
-    ckpt = load_checkpoint(model, args.checkpoint, map_location='cpu')
+    ckpt = load_checked(model, args.checkpoint, cfg=cfg)
     meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
     alpha = (model.test_cfg or {}).get('clip_blend_alpha')
     clip = getattr(model.backbone, 'pretrained', None)

@@ -149,8 +149,8 @@ def _torchcodec_decoder() -> Callable:
         raise DecoderUnavailableError(
             'torchcodec found no FFmpeg shared libraries (it needs FFmpeg '
             '4-9). Use the ones of PyAV\'s wheel: start the process with\n'
-            '  export LD_LIBRARY_PATH=$(python -m mote_mmaction.datasets.'
-            'transforms.torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:'
+            '  export LD_LIBRARY_PATH=$(python -m mote_mmaction.compat.'
+            'torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:'
             '$LD_LIBRARY_PATH}\nor install a system FFmpeg (see '
             'docs/data_pipeline.md).')
     return VideoDecoder

@@ -1,7 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import math
-import os
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -9,28 +7,17 @@ import torch.nn.functional as F
 from mmaction.models.heads.base import BaseHead
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, SampleList
-from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
-from ...vocabulary import load_class_phrasings
-from ...vocabulary import describe_class_names
+from ..deploy import count_experts
 from ..layers.expert_router import MoTERouter
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
+from ..text.class_tables import ClassTables
 from .input_check import check_frame_features
 
 # A file, or per class a name or its phrasings (descriptor vocabularies).
 ClassNames = Union[str, Sequence[Union[str, Sequence[str]]]]
-
-
-def _describe(source: ClassNames, vocab: Sequence[Tuple[str, ...]]) -> str:
-    """Log line of a vocabulary: the file (or its names) and how many
-    extra phrasings a descriptor vocabulary adds."""
-    names = [p[0] for p in vocab]
-    where = source if isinstance(source, (str, os.PathLike)) else names
-    extra = sum(len(p) - 1 for p in vocab)
-    return describe_class_names(where, names) + (
-        f' + {extra} descriptions' if extra else '')
 
 
 @MODELS.register_module()
@@ -144,27 +131,9 @@ class MoTEHead(BaseHead):
         if mse_target not in ('frame', 'video'):
             raise ValueError(f'mse_target must be frame or video, got '
                              f'{mse_target!r}')
-        # A test run needs no training class-name file: the checkpoint
-        # carries the training table. Training (init_weights) and a test
-        # whose checkpoint lacks the table raise then, naming the file.
-        self._missing_class_names: Optional[str] = None
-        self.class_names: Optional[List[str]] = None
-        # Per class its phrasings, the name first (1-tuples for plain
-        # class-name files): what the tables are built from.
-        self._train_vocab: Optional[List[Tuple[str, ...]]] = None
-        if isinstance(class_names, (str, os.PathLike)) and \
-                not osp.isfile(class_names):
-            self._missing_class_names = os.fspath(class_names)
-        else:
-            self._train_vocab = load_class_phrasings(class_names)
-            self.class_names = [p[0] for p in self._train_vocab]
-            if len(self.class_names) != num_classes:
-                raise ValueError(
-                    f'num_classes={num_classes} but the class names '
-                    f'({_describe(class_names, self._train_vocab)}) hold '
-                    f'{len(self.class_names)} names.')
-        self._class_names_src = class_names
-        self.text_encoder = text_encoder
+        #: Vocabularies and the frozen text tower (never a child module).
+        self.tables = ClassTables(class_names, num_classes, text_encoder,
+                                  in_channels)
         self.num_experts = num_experts
         self.mse_target = mse_target
         self.tfm = tfm
@@ -193,99 +162,31 @@ class MoTEHead(BaseHead):
         self.register_buffer('train_class_embeds',
                              torch.zeros(num_classes, in_channels))
         self._train_table_ready = False
-
         self.router = MoTERouter(
             num_experts, num_layers, routing_temperature, tau_beta,
             tau_num_scales, tau_with_inf, seed=routing_seed,
             sync=sync_routing)
-
-        self._eval_names: Optional[List[Tuple[str, ...]]] = None
-        self._eval_table: Optional[Tensor] = None
         if test_class_names is not None:
             self.set_vocabulary(test_class_names)
 
     # ------------------------------------------------------------------
-    # text side
+    # vocabularies (held by ``self.tables``)
     @property
     def text_encoder(self):
         """The frozen text encoder, built on first use."""
-        enc = self.__dict__['_text_encoder']
-        if isinstance(enc, dict):
-            enc = MODELS.build(enc)
-            self.__dict__['_text_encoder'] = enc
-        return enc
+        return self.tables.text_encoder
 
-    @text_encoder.setter
-    def text_encoder(self, cfg) -> None:
-        # Kept in __dict__, outside nn.Module's registries: never a child
-        # module, never in state_dict, parameters() or .to(device).
-        self.__dict__['_text_encoder'] = cfg
+    @property
+    def class_names(self) -> Optional[List[str]]:
+        """Training class names (``None`` while the file is missing)."""
+        return self.tables.class_names
 
-    def _class_names_missing_error(self, why: str) -> FileNotFoundError:
-        return FileNotFoundError(
-            f'training class-name file not found: {self._missing_class_names}'
-            f' ({why}). Build it with tools/data/kinetics400/build_lists.py '
-            'or set model.cls_head.class_names.')
-
-    def init_weights(self) -> None:
-        """Take ``logit_scale`` from the CLIP file when one is configured."""
-        if self._missing_class_names is not None:
-            raise self._class_names_missing_error('training needs it')
-        super().init_weights()
-        enc = self.text_encoder
-        if self._logit_scale_from_clip and enc.logit_scale is not None:
-            self.logit_scale.data.fill_(enc.logit_scale)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # MMEngine loads non-strictly and only warns; a head that silently
-        # keeps random experts is worse than a clear error, so a checkpoint
-        # that carries this head must carry all of it.
-        given = {k[len(prefix):] for k in state_dict if k.startswith(prefix)}
-        if given:
-            own = self.state_dict()
-            missing = sorted(set(own) - given - {'train_class_embeds'})
-            unexpected = sorted(given - set(own))
-            if missing or unexpected:
-                n_ckpt = len({k.split('.')[5] for k in given
-                              if '.mlp.fc_up.' in k}) if given else 0
-                hint = (f' The checkpoint has {n_ckpt} expert(s) per FFN, '
-                        f'the model {self.num_experts}: set '
-                        f'model.cls_head.num_experts={n_ckpt}.'
-                        if n_ckpt and n_ckpt != self.num_experts else '')
-                raise KeyError(
-                    f'checkpoint does not fit the MoTE head ({prefix}*): '
-                    f'missing {missing[:6]}, unexpected {unexpected[:6]}.'
-                    + hint)
-            table = state_dict.get(prefix + 'train_class_embeds')
-            if table is not None and \
-                    table.shape != self.train_class_embeds.shape:
-                raise ValueError(
-                    f'checkpoint class table {tuple(table.shape)} does not '
-                    f'fit num_classes={self.num_classes}, in_channels='
-                    f'{self.in_channels}: the checkpoint was trained on '
-                    f'{table.shape[0]} classes.')
-            if table is not None:
-                self._train_table_ready = True
-        scale = state_dict.get(prefix + 'logit_scale')
-        if scale is not None and scale.dim() == 0:  # CLIP's / older ours
-            state_dict[prefix + 'logit_scale'] = scale.reshape(1)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def train_table(self) -> Tensor:
-        """Training-vocabulary table ``[C, D]``, built once then stored."""
-        if not self._train_table_ready:
-            if self._missing_class_names is not None:
-                raise self._class_names_missing_error(
-                    'and the loaded checkpoint carries no training class '
-                    'table cls_head.train_class_embeds')
-            table = self.text_encoder.encode(
-                self._train_vocab, device=self.train_class_embeds.device)
-            MMLogger.get_current_instance().info(
-                'MoTE training vocabulary: ' +
-                _describe(self._class_names_src, self._train_vocab))
-            self.train_class_embeds.copy_(table)
-            self._train_table_ready = True
-        return self.train_class_embeds
+    @property
+    def eval_class_names(self) -> Optional[List[str]]:
+        """Class names set by :meth:`set_vocabulary` for val/test, or
+        ``None`` while val/test use the training vocabulary."""
+        return None if self.tables.eval is None else [
+            p[0] for p in self.tables.eval]
 
     def set_vocabulary(self, class_names: Optional[ClassNames]) -> None:
         """Use ``class_names`` at val/test; ``None`` restores training's.
@@ -293,32 +194,66 @@ class MoTEHead(BaseHead):
         The table is built at the next eval forward (on that device) and
         cached by the text encoder, so switching back and forth is free.
         """
-        if class_names is None:
-            self._eval_names, self._eval_table = None, None
-            return
-        vocab = load_class_phrasings(class_names)
-        MMLogger.get_current_instance().info(
-            'MoTE test vocabulary: ' + _describe(class_names, vocab))
-        self._eval_names = None if vocab == self._train_vocab else vocab
-        self._eval_table = None
+        self.tables.set_eval(class_names)
 
-    @property
-    def eval_class_names(self) -> Optional[List[str]]:
-        """Class names set by :meth:`set_vocabulary` for val/test, or
-        ``None`` while val/test use the training vocabulary."""
-        return None if self._eval_names is None else [
-            p[0] for p in self._eval_names]
+    def init_weights(self) -> None:
+        """Take ``logit_scale`` from the CLIP file when one is configured."""
+        self.tables.require_train('training needs it')
+        super().init_weights()
+        enc = self.text_encoder
+        if self._logit_scale_from_clip and enc.logit_scale is not None:
+            self.logit_scale.data.fill_(enc.logit_scale)
+
+    def train_table(self) -> Tensor:
+        """Training-vocabulary table ``[C, D]``, built once then stored."""
+        if not self._train_table_ready:
+            self.train_class_embeds.copy_(
+                self.tables.encode_train(self.train_class_embeds.device))
+            self._train_table_ready = True
+        return self.train_class_embeds
 
     def eval_table(self) -> Tuple[Tensor, bool]:
         """Current test table ``[C, D]`` and whether it is training's."""
-        train = self.train_table()
-        if self._eval_names is None:
-            return train, True
-        if self._eval_table is None or \
-                self._eval_table.device != train.device:
-            self._eval_table = self.text_encoder.encode(
-                self._eval_names, device=train.device)
-        return self._eval_table, False
+        return self.tables.eval_table(self.train_table())
+
+    # ------------------------------------------------------------------
+    # checkpoints
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        scale = state_dict.get(prefix + 'logit_scale')
+        if scale is not None and scale.dim() == 0:  # CLIP's / older ours
+            state_dict[prefix + 'logit_scale'] = scale.reshape(1)
+        table = state_dict.get(prefix + 'train_class_embeds')
+        if table is not None and \
+                table.shape == self.train_class_embeds.shape:
+            self._train_table_ready = True
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def checkpoint_fit_hint(self, state: Dict, prefix: str,
+                            checkpoint=None) -> Optional[str]:
+        """What to change when a checkpoint does not fit this head (read by
+        :func:`mote_mmaction.compat.checkpoint_fit.check_fits`)."""
+        own = {k[len(prefix):]: v for k, v in state.items()
+               if k.startswith(prefix)}
+        hints = []
+        n_file = count_experts(own)
+        if n_file and n_file != self.num_experts:
+            hints.append(f'The checkpoint has {n_file} expert(s) per FFN, '
+                         f'the model {self.num_experts}: set '
+                         f'model.cls_head.num_experts={n_file}')
+        table = own.get('train_class_embeds')
+        if table is not None and table.shape != \
+                self.train_class_embeds.shape:
+            hints.append(
+                f'The checkpoint was trained on {table.shape[0]} classes '
+                f'(class table {tuple(table.shape)}), the head is built for '
+                f'num_classes={self.num_classes}, in_channels='
+                f'{self.in_channels}. To test on other labels, keep the '
+                f'training vocabulary (model.cls_head.num_classes='
+                f'{table.shape[0]} and its class_names) and give the new '
+                'labels to the test dataset (test_dataloader.dataset.'
+                'class_names, with MoTEVocabularyHook) or to '
+                'model.cls_head.test_class_names')
+        return '. '.join(hints) or None
 
     # ------------------------------------------------------------------
     # forward paths
@@ -379,7 +314,9 @@ class MoTEHead(BaseHead):
         """Eval-mode scores of frame embeddings against a class table.
 
         The test path of :meth:`forward` with the table given, for export
-        (the class table as a graph input or constant).
+        (the class table as a graph input or constant). Temporal Feature
+        Modulation scales the temporal residual by ``rho``
+        (:func:`~mote_mmaction.models.layers.temporal_modulation`).
 
         Args:
             x (Tensor): ``[N, T, D]`` frame embeddings.
@@ -406,30 +343,11 @@ class MoTEHead(BaseHead):
         return self.logit_scale.exp() * self._cosine(
             out.mean(dim=1), self.train_table())
 
-    def _targets(self, data_samples: SampleList,
-                 device) -> Tuple[Tensor, Tensor]:
-        """Hard labels ``[B]`` and loss targets (smoothed if configured)."""
-        labels = torch.cat([s.gt_label.view(-1)[:1] for s in data_samples])
-        labels = labels.to(device, non_blocking=True)
-        targets = labels
-        if self.label_smooth_eps != 0:
-            targets = F.one_hot(labels, self.num_classes).float()
-            targets = (1 - self.label_smooth_eps) * targets + \
-                self.label_smooth_eps / self.num_classes
-        return labels, targets
-
-    def _accuracies(self, logits: Tensor, labels: Tensor) -> Dict[str, Tensor]:
-        """Top-k accuracies computed on the device (no host sync here)."""
-        maxk = min(max(self.topk), logits.shape[1])
-        hits = logits.detach().topk(maxk, dim=1).indices == labels[:, None]
-        return {
-            f'top{k}_acc': hits[:, :min(k, maxk)].any(dim=1).float().mean()
-            for k in self.topk
-        }
-
+    # ------------------------------------------------------------------
+    # training
     def loss(self, feats: Tensor, data_samples: SampleList,
              **kwargs) -> Dict[str, Tensor]:
-        """Expert-path CE, merged-path CE and merged-path MSE.
+        """Expert-path CE plus weight merging regularization.
 
         Args:
             feats (Tensor): Frame embeddings ``[B, T, D]`` (or what
@@ -446,19 +364,61 @@ class MoTEHead(BaseHead):
         logits = self._train_logits(self._pool(x, h_expert))
         losses = self._accuracies(logits, labels)
         losses['loss_cls'] = self.loss_cls(logits, targets)
+        losses.update(
+            self.weight_merging_regularization(x, tau_idx, targets, h_expert))
+        return losses
 
-        if self.num_experts > 1:
-            h_merged = self.temporal(
-                x, coeffs=self.router.merge_coeffs(tau_idx))
-        else:  # one expert: the merged pass is the expert pass
-            h_merged = h_expert
-        out_merged = self._pool(x, h_merged)
-        logits_merged = self._train_logits(out_merged)
-        losses['loss_wmr'] = self.loss_wmr(logits_merged, targets)
+    def weight_merging_regularization(self, x: Tensor, tau_idx: Tensor,
+                                      targets: Tensor,
+                                      h_expert: Tensor) -> Dict[str, Tensor]:
+        """MoTE's Weight Merging Regularization (WMR).
+
+        The experts of each layer are merged in weight space with
+        ``softmax([1..N] / tau)`` (``tau`` drawn per layer by the router)
+        and the merged temporal module is trained too: CE on its logits
+        (``loss_wmr``) and, if configured, MSE between its output and the
+        frame features (``loss_mse``, per frame or per video).
+
+        Args:
+            x (Tensor): Frame embeddings ``[N, T, D]``.
+            tau_idx (Tensor): Merge-temperature index per layer ``[L]``.
+            targets (Tensor): Loss targets ``[N]`` (or smoothed ``[N, C]``).
+            h_expert (Tensor): The expert path's output ``[N, T, D]``,
+                which is the merged output when there is one expert.
+
+        Returns:
+            dict: ``loss_wmr`` and ``loss_mse``.
+        """
+        h_merged = h_expert if self.num_experts == 1 else self.temporal(
+            x, coeffs=self.router.merge_coeffs(tau_idx))
+        out = self._pool(x, h_merged)
+        losses = dict(loss_wmr=self.loss_wmr(self._train_logits(out),
+                                             targets))
         if self.loss_mse is not None:
             if self.mse_target == 'frame':
-                losses['loss_mse'] = self.loss_mse(out_merged, x.float())
+                losses['loss_mse'] = self.loss_mse(out, x.float())
             else:
                 losses['loss_mse'] = self.loss_mse(
-                    out_merged.mean(dim=1), x.float().mean(dim=1))
+                    out.mean(dim=1), x.float().mean(dim=1))
         return losses
+
+    def _targets(self, data_samples: SampleList,
+                 device) -> Tuple[Tensor, Tensor]:
+        """Hard labels ``[B]`` and loss targets (smoothed if configured)."""
+        labels = torch.cat([s.gt_label.view(-1)[:1] for s in data_samples])
+        labels = labels.to(device, non_blocking=True)
+        if self.label_smooth_eps == 0:
+            return labels, labels
+        eps = self.label_smooth_eps
+        return labels, (1 - eps) * F.one_hot(
+            labels, self.num_classes).float() + eps / self.num_classes
+
+    def _accuracies(self, logits: Tensor, labels: Tensor) -> Dict[str, Tensor]:
+        """Top-k accuracies on the device: ``BaseHead.loss_by_feat`` moves
+        the scores to the host, a sync every step."""
+        maxk = min(max(self.topk), logits.shape[1])
+        hits = logits.detach().topk(maxk, dim=1).indices == labels[:, None]
+        return {
+            f'top{k}_acc': hits[:, :min(k, maxk)].any(dim=1).float().mean()
+            for k in self.topk
+        }

@@ -7,7 +7,9 @@ from mmaction.models.recognizers import Recognizer3D
 from mmaction.registry import MODELS
 from mmengine.logging import MMLogger
 
+from ...compat.checkpoint_fit import check_fits
 from ..clip_utils import load_clip_state_dict, sub_state_dict
+from ..official_ckpt import converter_command, is_official_layout
 
 
 @MODELS.register_module()
@@ -37,6 +39,17 @@ class MoTERecognizer(Recognizer3D):
         training vocabulary). See :meth:`MoTEHead.set_vocabulary`."""
         self.cls_head.set_vocabulary(class_names)
 
+    def checkpoint_fit_hint(self, state, prefix: str,
+                            checkpoint=None) -> Optional[str]:
+        """Point the MoTE authors' files to the converter (read by
+        :func:`mote_mmaction.compat.checkpoint_fit.check_fits`)."""
+        if is_official_layout(checkpoint):
+            return ('This file is in the MoTE authors\' layout '
+                    '(model_state_dict + fusion_model_state_dict): convert '
+                    f'it first, {converter_command("<this file>")}, and '
+                    'load the converted file')
+        return None
+
     @torch.no_grad()
     def blend_with_clip(self, alpha: float, clip_path: str) -> None:
         """``theta = alpha * theta + (1 - alpha) * theta_clip``.
@@ -65,12 +78,10 @@ class MoTERecognizer(Recognizer3D):
                 '--cfg-options model.test_cfg.clip_blend_alpha=None')
         state = load_clip_state_dict(clip_path)
         visual = sub_state_dict(state, 'visual.')
-        own = self.backbone.visual.state_dict()
-        missing = [k for k in own if k not in visual]
-        if missing:
-            raise KeyError(f'{clip_path} lacks visual keys {missing[:5]} '
-                           'needed for the blend')
-        for name, tensor in own.items():
+        check_fits(self.backbone.visual, visual, clip_path,
+                   advice='The blend needs the original CLIP weights of '
+                   'the backbone\'s architecture.')
+        for name, tensor in self.backbone.visual.state_dict().items():
             if tensor.is_floating_point():
                 tensor.mul_(alpha).add_(
                     visual[name].to(tensor), alpha=1.0 - alpha)

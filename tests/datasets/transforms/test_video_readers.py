@@ -131,5 +131,5 @@ def test_torchcodec_without_ffmpeg_says_how_to_get_it(monkeypatch):
     with pytest.raises(DecoderUnavailableError) as info:
         check_backend('torchcodec')
     assert 'found no FFmpeg shared libraries' in str(info.value)
-    assert ('export LD_LIBRARY_PATH=$(python -m mote_mmaction.datasets.'
-            'transforms.torchcodec_ffmpeg)') in str(info.value)
+    assert ('export LD_LIBRARY_PATH=$(python -m mote_mmaction.compat.'
+            'torchcodec_ffmpeg)') in str(info.value)
