@@ -14,7 +14,8 @@ import pytest
 import torch
 from _inprocess_tools import run_script
 
-from mote_mmaction.toolkit.demo.motion_demo import HELD_OUT_CLASSES, SEEN_CLASSES
+from mote_mmaction.toolkit.demo.motion_demo import (HELD_OUT_CLASSES,
+                                                    SEEN_CLASSES)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

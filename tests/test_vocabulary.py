@@ -195,7 +195,8 @@ def test_plain_files_and_lists_give_load_class_names_names(tmp_path):
 
 @pytest.mark.parametrize('text,match', [
     ('{"a": 1}', r'v\.json: expected a non-empty JSON list'),
-    ('["a", [], "b"]', r'v\.json item 1: expected a name or a non-empty list of phrasings'),
+    ('["a", [], "b"]',
+     r'v\.json item 1: expected a name or a non-empty list of phrasings'),
     ('["a", {"name": "b", "desc": []}]', r'v\.json item 1: expected keys'),
     ('["a", {"name": "b", "descriptions": "x"}]',
      r'v\.json item 1: `descriptions` must be a list'),

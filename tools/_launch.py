@@ -6,7 +6,6 @@ instant (``mim train`` runs ``train.py -h`` before every run); the stack is
 imported by :func:`load_config`, ``mote_mmaction`` (its compat patches)
 first.
 """
-import os
 import os.path as osp
 import sys
 from typing import Optional

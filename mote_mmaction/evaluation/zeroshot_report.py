@@ -5,15 +5,12 @@ from typing import Dict, Mapping, Optional, Sequence
 
 
 def harmonic_mean(values: Sequence[float]) -> float:
-    """Harmonic mean; 0 if any value is 0 (as accuracy in percent)."""
+    """:func:`statistics.harmonic_mean` (0 if any value is 0, as accuracy
+    in percent), with a clear error for no values."""
     values = list(values)
     if not values:
         raise ValueError('harmonic mean of no values')
-    if any(v < 0 for v in values):
-        raise ValueError(f'harmonic mean needs non-negative values: {values}')
-    if any(v == 0 for v in values):
-        return 0.0
-    return len(values) / sum(1.0 / v for v in values)
+    return float(statistics.harmonic_mean(values))
 
 
 def mean_std(values: Sequence[float]) -> Dict[str, float]:

@@ -14,9 +14,9 @@ import torch
 
 from ..compat.checkpoint_fit import check_fits, strip_prefixes
 from ..compat.safe_load import (TRUSTED_ENV, UntrustedCheckpointError,
-                               is_trusted, load_checkpoint_file)
+                                is_trusted, load_checkpoint_file)
 from ..compat.torchscript_weights import (is_torchscript_archive,
-                                         read_torchscript_state_dict)
+                                          read_torchscript_state_dict)
 
 ArchType = Union[str, dict]
 

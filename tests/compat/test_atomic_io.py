@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mote_mmaction.compat.atomic_io import (atomic_torch_save, atomic_write,
-                                           atomic_write_text)
+                                            atomic_write_text)
 
 
 def test_writes_replace_whole_files_with_open_permissions(tmp_path):

@@ -18,6 +18,7 @@ from mote_mmaction.compat import patches as compat
 from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+PATCHES = osp.join(REPO, 'mote_mmaction', 'compat', 'patches.py')
 
 
 def run_py(code, cwd=REPO):
@@ -54,12 +55,13 @@ def test_drn_patch_is_a_noop_when_upstream_is_fixed(tmp_path):
     (pkg / 'models' / 'localizers' / 'drn').mkdir(parents=True)
     (pkg / '__init__.py').write_text('')
     (pkg / 'models' / 'localizers' / 'drn' / '__init__.py').write_text('')
-    # Load compat/patches.py alone: mote_mmaction itself needs the real mmaction.
+    # Load compat/patches.py alone: mote_mmaction itself needs the real
+    # mmaction.
     res = run_py(f'''
         import importlib.util, sys
         sys.path.insert(0, {str(tmp_path)!r})
         spec = importlib.util.spec_from_file_location(
-            'compat', {osp.join(REPO, 'mote_mmaction', 'compat', 'patches.py')!r})
+            'compat', {PATCHES!r})
         compat = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(compat)
         print(compat.patch_missing_drn())
@@ -177,7 +179,7 @@ def load_compat_in_subprocess(tmp_path, body):
         import importlib.util, sys
         sys.path.insert(0, {str(tmp_path)!r})
         spec = importlib.util.spec_from_file_location(
-            'compat', {osp.join(REPO, 'mote_mmaction', 'compat', 'patches.py')!r})
+            'compat', {PATCHES!r})
         compat = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(compat)
     ''')

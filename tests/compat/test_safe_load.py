@@ -20,11 +20,11 @@ from mmengine.config import Config
 from torch import nn
 
 import mote_mmaction  # noqa: F401
+from mote_mmaction.compat.safe_load import (TRUSTED_ENV,
+                                            UntrustedCheckpointError)
 from mote_mmaction.models.clip_utils import load_clip_state_dict
 from mote_mmaction.testing import (tiny_clip_arch, tiny_mote_model_cfg,
                                    tiny_video_pipeline)
-from mote_mmaction.compat.safe_load import (TRUSTED_ENV,
-                                           UntrustedCheckpointError)
 
 CLASSES = ['moving left', 'moving right', 'growing']
 
@@ -290,6 +290,7 @@ def test_damaged_files_are_named_never_trust(tmp_path, kind, content,
                                              match):
     """A damaged file is told to fetch the file again, never to trust it."""
     from mmengine.runner.checkpoint import _load_checkpoint
+
     from mote_mmaction.compat.safe_load import DamagedCheckpointError
     path = str(tmp_path / f'{kind}.pth')
     if content is None:

@@ -112,7 +112,7 @@ def test_deploy_model_predicts_as_the_expert_model(experts, coeffs):
     batch = dict(inputs=list(clips(b=3)), data_samples=samples([0, 1, 2]))
     models = (ref, deploy, experts)
     for m in models[:2]:  # one (seeded, frozen) text tower: tables once
-        m.cls_head.text_encoder = experts.cls_head.text_encoder
+        m.cls_head.tables.text_encoder = experts.cls_head.text_encoder
     try:
         for vocab in (None, ['spinning', 'jumping', 'falling']):
             for m in models:

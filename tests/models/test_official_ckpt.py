@@ -15,6 +15,8 @@ import torch
 from mmaction.registry import MODELS
 
 from _official_ckpt import C, D, L, N, official_checkpoint
+from mote_mmaction.compat.checkpoint_fit import (CheckpointMismatchError,
+                                                 check_fits)
 from mote_mmaction.models.official_ckpt import (check_official_layout,
                                                 convert_official)
 from mote_mmaction.testing import tiny_mote_model_cfg
@@ -194,9 +196,10 @@ def test_missing_expert_is_named(ckpt):
                        r'weight: expert ids \[0, 1, 3\]'):
         convert_official(ckpt, merge=True)
     out, _, _ = convert_official(ckpt)
-    with pytest.raises(KeyError, match=r"missing \['temporal\.resblocks\.1"
-                       r"\.mlp\.fc_dn\.2\.weight'\]"):
-        _build(N).load_state_dict(out, strict=True)
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'not in the file \(cls_head\.temporal\.'
+                       r'resblocks\.1\.mlp\.fc_dn\.2\.weight\)'):
+        check_fits(_build(N), out, 'f.pth')
 
 
 def _drop(part, start):

@@ -8,10 +8,11 @@ import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
-from mmengine.runner import load_checkpoint
 from open_clip.model import CLIP
 
 import mote_mmaction  # noqa: F401
+from mote_mmaction.compat.checkpoint_fit import (CheckpointMismatchError,
+                                                 load_checked)
 from mote_mmaction.models.deploy import merge_experts_state_dict
 from mote_mmaction.testing import tiny_clip_arch, tiny_mote_model_cfg
 from _inprocess_tools import run_script, run_tool_inprocess  # noqa: E402
@@ -94,7 +95,7 @@ def test_converted_model_matches_authors_formulas(tmp_path, merge):
         tiny_mote_model_cfg(CLASSES, num_layers=L,
                             num_experts=1 if merge else N))
     # strict: no missing or unexpected keys
-    load_checkpoint(model, dst, map_location='cpu', strict=True)
+    load_checked(model, dst, strict=True)
     model.eval()
 
     # Independent computation: blend, encode frames, authors' head formulas.
@@ -201,7 +202,7 @@ def test_merge_experts_tool_writes_the_merge(tmp_path):
         assert torch.equal(ckpt['state_dict'][key], value), key
     deploy = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=2,
                                               num_experts=1))
-    load_checkpoint(deploy, dst, map_location='cpu', strict=True)
+    load_checked(deploy, dst, strict=True)
 
 
 def test_merge_tool_rejects_non_mote_checkpoint(tmp_path):
@@ -217,5 +218,5 @@ def test_expert_checkpoint_into_deploy_model_is_a_clear_error(tmp_path):
     torch.save(dict(state_dict=model.state_dict()), src)
     deploy = MODELS.build(tiny_mote_model_cfg(CLASSES, num_layers=2,
                                               num_experts=1))
-    with pytest.raises(KeyError, match='num_experts=4'):
-        load_checkpoint(deploy, src, map_location='cpu')
+    with pytest.raises(CheckpointMismatchError, match='num_experts=4'):
+        load_checked(deploy, src)

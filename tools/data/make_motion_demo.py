@@ -8,7 +8,8 @@ Generates the clips (fine-tuning classes: coloured shapes in time-reversal
 pairs of motions; held-out classes: other colour-shape pairs) and
 pre-trains the tiny CLIP on captioned frames (``tiny_clip.pth``, loaded by
 the config's ``pretrained``). Output that matches the arguments already is
-re-used; ``--force`` redoes it. See ``mote_mmaction/toolkit/demo/motion_demo.py``.
+re-used; ``--force`` redoes it. See
+``mote_mmaction/toolkit/demo/motion_demo.py``.
 """
 import argparse
 import os.path as osp
@@ -21,8 +22,8 @@ from mmengine.config import Config  # noqa: E402
 
 from mote_mmaction.models.text.text_encoder import \
     MOTE_TEMPLATES  # noqa: E402
-from mote_mmaction.toolkit.demo.motion_demo import (DEFAULTS,  # noqa: E402
-                                             make_motion_demo)
+from mote_mmaction.toolkit.demo.motion_demo import (  # noqa: E402
+    DEFAULTS, make_motion_demo)
 
 CONFIG = osp.join(
     osp.dirname(osp.abspath(__file__)), '..', '..', 'configs', 'mote',

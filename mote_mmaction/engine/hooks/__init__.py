@@ -10,7 +10,7 @@ from .vocabulary_hook import MoTEVocabularyHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
-    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEClassCheckHook', 'MoTEMergedExportHook', 'MoTENaNGuardHook',
-    'MoTERoutingStepHook', 'MoTEScoreCheckHook', 'MoTEVocabularyHook',
-    'MoTEZeroShotEvalHook'
+    'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEClassCheckHook',
+    'MoTEMergedExportHook', 'MoTENaNGuardHook', 'MoTERoutingStepHook',
+    'MoTEScoreCheckHook', 'MoTEVocabularyHook', 'MoTEZeroShotEvalHook'
 ]

@@ -176,6 +176,10 @@ class MoTEHead(BaseHead):
         """The frozen text encoder, built on first use."""
         return self.tables.text_encoder
 
+    @text_encoder.setter
+    def text_encoder(self, encoder) -> None:
+        self.tables.text_encoder = encoder
+
     @property
     def class_names(self) -> Optional[List[str]]:
         """Training class names (``None`` while the file is missing)."""

@@ -11,14 +11,8 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from open_clip.transformer import QuickGELU
 from torch import Tensor, nn
-
-
-class QuickGELU(nn.Module):
-    """``x * sigmoid(1.702 x)``, the activation of OpenAI's CLIP."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x * torch.sigmoid(1.702 * x)
 
 
 def normalize_merge_coeffs(coeffs: Sequence[float],

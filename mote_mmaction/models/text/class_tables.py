@@ -82,6 +82,11 @@ class ClassTables:
             self._encoder = MODELS.build(self._encoder)
         return self._encoder
 
+    @text_encoder.setter
+    def text_encoder(self, encoder) -> None:
+        # a built encoder shared between heads, or a config to build
+        self._encoder = encoder
+
     @property
     def class_names(self) -> Optional[List[str]]:
         """Training class names (``None`` while the file is missing)."""
@@ -113,8 +118,8 @@ class ClassTables:
             return
         vocab = load_class_phrasings(class_names)
         MMLogger.get_current_instance().info(
-            'MoTE test vocabulary: ' + describe_class_names(class_names,
-                                                             vocab))
+            'MoTE test vocabulary: ' +
+            describe_class_names(class_names, vocab))
         self.eval = None if vocab == self.train else vocab
 
     def eval_table(self, train_table: Tensor) -> Tuple[Tensor, bool]:

@@ -10,7 +10,8 @@ from typing import Dict, Optional
 import torch
 
 # The folder holding the package: the source checkout, or site-packages.
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def software_versions() -> Dict[str, str]:

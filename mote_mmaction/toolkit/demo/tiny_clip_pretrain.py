@@ -12,12 +12,14 @@ so ``CLIPViT(pretrained=...)`` and ``CLIPTextEncoder(pretrained=...)`` load
 it exactly as they load OpenAI's weights.
 
 Example:
-    >>> from mote_mmaction.toolkit.demo.tiny_clip_pretrain import pretrain_tiny_clip
+    >>> from mote_mmaction.toolkit.demo.tiny_clip_pretrain import \
+    ...     pretrain_tiny_clip
     >>> stats = pretrain_tiny_clip(arch, 'data/motion_demo/tiny_clip.pth')
 
 Command line::
 
-    python -m mote_mmaction.toolkit.demo.tiny_clip_pretrain OUT_FILE --arch-from \\
+    python -m mote_mmaction.toolkit.demo.tiny_clip_pretrain OUT_FILE \\
+        --arch-from \\
         configs/mote/demo_tiny_motion.py
 """
 import argparse
@@ -30,9 +32,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ...testing.synthetic_videos import (COLOURS, MOTION_CLASSES, SHAPES,
-                                        render_still)
 from ...compat.atomic_io import atomic_torch_save
+from ...testing.synthetic_videos import (COLOURS, MOTION_CLASSES, SHAPES,
+                                         render_still)
 
 # CLIP's pixel statistics, as the demo config's data preprocessor.
 _MEAN = (122.771, 116.746, 104.093)
@@ -266,6 +268,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Command-line entry point."""
     from mmengine.config import Config
+
     from ...models.text.text_encoder import MOTE_TEMPLATES
     args = parse_args(argv)
     arch = Config.fromfile(args.arch_from).model.backbone.arch

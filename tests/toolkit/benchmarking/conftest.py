@@ -8,7 +8,8 @@ from mmengine.config import Config
 
 from mote_mmaction.toolkit.benchmarking import parse_args
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY_CFG = osp.join(REPO, 'configs', 'mote', 'demo_tiny_motion.py')
 
 

@@ -17,7 +17,8 @@ import torch
 
 from mote_mmaction.toolkit.benchmarking import main
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CFG = osp.join('configs', 'mote', 'demo_tiny_motion.py')
 FAST = ('--device', 'cpu', '--warmup', '1', '--iters', '1', '--repeats', '2')
 FIELDS = ('mode', 'config', 'device', 'batch', 'amp_dtype', 'grad_ckpt',

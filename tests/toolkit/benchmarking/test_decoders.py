@@ -13,7 +13,8 @@ import sys
 
 from mote_mmaction.toolkit.benchmarking import decoders
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def test_with_decoder_replaces_only_the_decode_steps():

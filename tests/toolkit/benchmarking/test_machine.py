@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""mote_mmaction.toolkit.benchmarking.machine: the description of the machine, the
+"""toolkit.benchmarking.machine: the description of the machine, the
 software versions and the git state stored with every result."""
 import os
 import os.path as osp
@@ -16,7 +16,8 @@ from mote_mmaction.toolkit.benchmarking import machine
 
 def test_repo_is_the_folder_holding_the_package():
     assert osp.isfile(
-        osp.join(machine.REPO, 'mote_mmaction', 'benchmarking', 'machine.py'))
+        osp.join(machine.REPO, 'mote_mmaction', 'toolkit', 'benchmarking',
+                 'machine.py'))
 
 
 def test_software_versions():

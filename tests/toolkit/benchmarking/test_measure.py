@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""mote_mmaction.toolkit.benchmarking.measure: the statistics, the block timer (on a
+"""toolkit.benchmarking.measure: the statistics, the block timer (on a
 fake clock), the memory probe, the sync audit's records and autocast."""
 import os.path as osp
 import resource

@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""mote_mmaction.toolkit.benchmarking.models: the benchmarked model built from the
+"""toolkit.benchmarking.models: the benchmarked model built from the
 tiny config without weight files, and its synthetic inputs."""
 import types
 

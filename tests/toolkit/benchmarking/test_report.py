@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""mote_mmaction.toolkit.benchmarking.report: the result table and the summary of
+"""toolkit.benchmarking.report: the result table and the summary of
 results against the performance targets, on hand-made results."""
 import json
 

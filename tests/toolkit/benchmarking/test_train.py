@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""mote_mmaction.toolkit.benchmarking.train: the optimizer wrapper, the routing step
+"""toolkit.benchmarking.train: the optimizer wrapper, the routing step
 counter and one tiny training benchmark (CPU, one step per part)."""
 import copy
 

@@ -14,10 +14,11 @@ import torch
 from mote_mmaction.testing import tiny_clip_arch
 from mote_mmaction.testing.synthetic_videos import parse_class_name
 from mote_mmaction.toolkit.demo.motion_demo import (CLIP_FILE, CLIP_RECORD,
-                                             CLIPS_RECORD, HELD_OUT_CLASSES,
-                                             SEEN_CLASSES, make_clips,
-                                             make_motion_demo,
-                                             make_tiny_clip)
+                                                    CLIPS_RECORD,
+                                                    HELD_OUT_CLASSES,
+                                                    SEEN_CLASSES, make_clips,
+                                                    make_motion_demo,
+                                                    make_tiny_clip)
 
 REVERSED = {'growing': 'shrinking', 'small': 'large'}
 REVERSED.update({v: k for k, v in REVERSED.items()})

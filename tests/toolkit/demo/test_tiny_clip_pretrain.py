@@ -6,10 +6,8 @@ import torch
 from mmaction.registry import MODELS
 
 from mote_mmaction.testing import tiny_clip_arch
-from mote_mmaction.toolkit.demo.tiny_clip_pretrain import (_codes, _matches,
-                                                    caption,
-                                                    make_captioned_stills,
-                                                    pretrain_tiny_clip)
+from mote_mmaction.toolkit.demo.tiny_clip_pretrain import (
+    _codes, _matches, caption, make_captioned_stills, pretrain_tiny_clip)
 
 
 def test_caption_states_only_true_attributes():

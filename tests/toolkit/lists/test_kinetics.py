@@ -3,10 +3,10 @@
 time_end,split[,is_cc]``), their class order and video paths."""
 import pytest
 
-from mote_mmaction.toolkit.lists import (find_kinetics_csv,
-                                          kinetics_classes, kinetics_dir,
-                                          kinetics_entries, kinetics_rows,
-                                          kinetics_video, read_class_list)
+from mote_mmaction.toolkit.lists import (find_kinetics_csv, kinetics_classes,
+                                         kinetics_dir, kinetics_entries,
+                                         kinetics_rows, kinetics_video,
+                                         read_class_list)
 
 HEADER = 'label,youtube_id,time_start,time_end,split,is_cc\n'
 ROWS = [

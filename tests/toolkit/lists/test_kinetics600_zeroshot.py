@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from mote_mmaction.toolkit.lists import (K400_RENAMED_IN_K600,
-                                          er_zasr_splits, k600_zeroshot_split,
-                                          name_key, novel_classes,
-                                          random_k600_splits, resolve_names)
+from mote_mmaction.toolkit.lists import (K400_RENAMED_IN_K600, er_zasr_splits,
+                                         k600_zeroshot_split, name_key,
+                                         novel_classes, random_k600_splits,
+                                         resolve_names)
 
 K400 = ['abseiling', 'air drumming', 'dying hair']
 K600 = ['abseiling', 'air drumming', 'dyeing hair', 'backflip (human)',

@@ -3,8 +3,8 @@
 format (CRLF line ends, 1-based ids, test lists without labels)."""
 import pytest
 
-from mote_mmaction.toolkit.lists import (ucf101_authors_names,
-                                          ucf101_classes, ucf101_split)
+from mote_mmaction.toolkit.lists import (ucf101_authors_names, ucf101_classes,
+                                         ucf101_split)
 
 CLASSES = ['ApplyEyeMakeup', 'Archery', 'HandstandPushups', 'YoYo']
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from mote_mmaction.toolkit.lists import (read_lines, read_list, write_list,
-                                          write_names, write_names_csv)
+                                         write_names, write_names_csv)
 from mote_mmaction.vocabulary import load_class_names
 
 
