@@ -19,7 +19,10 @@ default_hooks = dict(
     resume=dict(type='MoTEResumeHook'),
     # MoTE's expert draws are keyed on runner.iter (exact on resume)
     routing_step=dict(type='MoTERoutingStepHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # NaN/inf class scores stop val and test (Runner.val/test and every
+    # tool built on them), naming the first videos
+    score_check=dict(type='MoTEScoreCheckHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,
