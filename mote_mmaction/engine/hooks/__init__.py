@@ -9,6 +9,7 @@ from .resume_hook import MoTEResumeHook
 from .routing_step_hook import MoTERoutingStepHook
 from .score_check_hook import MoTEScoreCheckHook
 from .vocabulary_hook import MoTEVocabularyHook
+from .work_dir_lock_hook import MoTEWorkDirLockHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
@@ -16,5 +17,5 @@ __all__ = [
     'MoTEClassCheckHook', 'MoTEMergedExportHook', 'MoTENaNGuardHook',
     'MoTEResumeHook',
     'MoTERoutingStepHook', 'MoTEScoreCheckHook', 'MoTEVocabularyHook',
-    'MoTEZeroShotEvalHook'
+    'MoTEWorkDirLockHook', 'MoTEZeroShotEvalHook'
 ]

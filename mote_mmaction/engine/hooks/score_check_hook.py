@@ -6,6 +6,8 @@ from mmaction.registry import HOOKS
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
 
+from ._utils import ensure_default_hook
+
 
 class NonFiniteScoreError(FloatingPointError):
     """Val/test produced NaN or infinite class scores."""
@@ -99,7 +101,8 @@ class MoTEScoreCheckHook(Hook):
     ``configs/_base_/default_runtime.py``), so ``Runner.val()``,
     ``Runner.test()`` and the tools built on them check every shipped
     config; :func:`ensure_score_check` adds it to configs of other origins
-    (``tools/test.py``, ``tools/analysis/zeroshot_eval.py``).
+    (``tools/train.py``, ``tools/test.py``,
+    ``tools/analysis/zeroshot_eval.py``).
 
     Args:
         max_listed (int): Video names in the message. Defaults to 5.
@@ -134,11 +137,4 @@ class MoTEScoreCheckHook(Hook):
 def ensure_score_check(cfg) -> None:
     """Add ``MoTEScoreCheckHook`` to a config (``Config`` or dict) that has
     it neither in ``default_hooks`` nor in ``custom_hooks``."""
-    hooks = [h for h in (cfg.get('default_hooks') or {}).values() if h]
-    hooks += list(cfg.get('custom_hooks') or [])
-    if any(isinstance(h, dict) and h.get('type') in (
-            'MoTEScoreCheckHook', MoTEScoreCheckHook) for h in hooks):
-        return
-    default_hooks = dict(cfg.get('default_hooks') or {})
-    default_hooks['score_check'] = dict(type='MoTEScoreCheckHook')
-    cfg['default_hooks'] = default_hooks
+    ensure_default_hook(cfg, 'score_check', 'MoTEScoreCheckHook')
