@@ -45,6 +45,37 @@ def build_runner(cfg):
         Runner.from_cfg(cfg)
 
 
+#: AmpOptimWrapper arguments that OptimWrapper does not take
+_AMP_ONLY_KEYS = ('loss_scale', 'dtype', 'use_fsdp')
+
+
+def amp_fallback_on_cpu(cfg) -> bool:
+    """Train an AMP config (``configs/mote/k400.py``, ``--amp``) in full
+    precision where no accelerator is found, with one warning, instead of
+    MMEngine's bare assertion in ``AmpOptimWrapper``.
+
+    Returns:
+        bool: Whether the config was changed.
+    """
+    wrapper = cfg.get('optim_wrapper') or {}
+    if wrapper.get('type') not in ('AmpOptimWrapper',
+                                   'mmengine.AmpOptimWrapper'):
+        return False
+    from mmengine.device import get_device
+    if get_device() != 'cpu':
+        return False
+    wrapper['type'] = 'OptimWrapper'
+    for key in _AMP_ONLY_KEYS:
+        wrapper.pop(key, None)
+    from mmengine.logging import print_log
+    print_log(
+        'AmpOptimWrapper needs a GPU (or NPU/MLU/MUSA) and none is found: '
+        'training in full precision (fp32) with OptimWrapper, same '
+        'optimizer (docs/cpu.md).',
+        logger='current', level=30)
+    return True
+
+
 def setup_cpu_distributed(cfg, launcher: str) -> None:
     """Run ``--launcher pytorch`` on machines without CUDA, with gloo.
 

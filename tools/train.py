@@ -13,8 +13,8 @@ import argparse
 import os
 import os.path as osp
 
-from _launch import (add_trust_argument, build_runner, load_config,
-                     setup_cpu_distributed, trust_checkpoints)
+from _launch import (add_trust_argument, amp_fallback_on_cpu, build_runner,
+                     load_config, setup_cpu_distributed, trust_checkpoints)
 from mmengine.config import DictAction  # light: torch loads after -h
 
 
@@ -118,6 +118,7 @@ def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
+    amp_fallback_on_cpu(cfg)
     trust_checkpoints(cfg, args.trusted_checkpoint)
     setup_cpu_distributed(cfg, args.launcher)
     build_runner(cfg).train()
