@@ -30,7 +30,14 @@ def load_config(path: str, cfg_options: Optional[dict] = None):
 
 
 def build_runner(cfg):
-    """``runner_type``'s runner (FlexibleRunner, ...) or MMEngine's Runner."""
+    """``runner_type``'s runner (FlexibleRunner, ...) or MMEngine's Runner,
+    with the checks every run gets (the shipped configs have them as
+    default hooks; other configs get them here): NaN/inf val/test scores
+    stop the run (``MoTEScoreCheckHook``), one training run per work dir
+    (``MoTEWorkDirLockHook``)."""
+    from mote_mmaction.engine.hooks._utils import ensure_default_hook
+    ensure_default_hook(cfg, 'score_check', 'MoTEScoreCheckHook')
+    ensure_default_hook(cfg, 'work_dir_lock', 'MoTEWorkDirLockHook')
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     return RUNNERS.build(cfg) if 'runner_type' in cfg else \

@@ -44,6 +44,9 @@ def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
+    if osp.isdir(args.out):
+        sys.exit(f'{args.out} is a folder; give the output file, e.g. '
+                 f'{osp.join(args.out, "mote_merged.pth")}')
     for path in args.trusted_checkpoint:
         trust(path)
     try:

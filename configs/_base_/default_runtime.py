@@ -19,7 +19,12 @@ default_hooks = dict(
     resume=dict(type='MoTEResumeHook'),
     # MoTE's expert draws are keyed on runner.iter (exact on resume)
     routing_step=dict(type='MoTERoutingStepHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+    # NaN/inf class scores stop val and test (Runner.val/test and every
+    # tool built on them), naming the first videos
+    score_check=dict(type='MoTEScoreCheckHook'),
+    # one training run per work dir (a second one stops at start-up)
+    work_dir_lock=dict(type='MoTEWorkDirLockHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -133,6 +133,8 @@ optim_wrapper = dict(
         'backbone': dict(lr_mult=0.3),
         'logit_scale': dict(lr_mult=0.3)
     }))
+# one process x 8 clips; `--auto-scale-lr` rescales lr for other batch sizes
+auto_scale_lr = dict(enable=False, base_batch_size=8)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),

@@ -8,7 +8,6 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEScoreCheckHook'),
     dict(type='MoTEClassCheckHook'),
     dict(type='MoTEMergedExportHook'),
     dict(type='MoTECLIPBlendHook'),

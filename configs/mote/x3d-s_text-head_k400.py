@@ -59,6 +59,5 @@ custom_hooks = [
     dict(type='MoTEVocabularyHook'),
     dict(type='MoTEBadVideoReportHook'),
     dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEScoreCheckHook'),
     dict(type='MoTEClassCheckHook'),
 ]

@@ -8,14 +8,41 @@ the folder so the rename itself survives a power cut. Readers see either
 the old complete file or the new complete file, never a mix.
 """
 import contextlib
+import errno
 import glob
 import os
 import os.path as osp
+import shutil
 import tempfile
-from typing import IO, Iterator
+from typing import IO, Iterator, Optional
 
 #: Temporary files are ``.<name>.tmp-<random>`` beside the destination.
 TMP_INFIX = '.tmp-'
+
+
+class DiskFullError(OSError):
+    """A write failed for lack of space (``ENOSPC``/``EDQUOT``)."""
+
+
+def _disk_full(error: BaseException) -> Optional[OSError]:
+    """The ``ENOSPC``/``EDQUOT`` error behind ``error``, if any: torch's
+    writer reports a full disk as its own ``RuntimeError`` ("unexpected
+    pos"), raised while the ``OSError`` is handled."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (
+                errno.ENOSPC, getattr(errno, 'EDQUOT', errno.ENOSPC)):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _free(folder: str) -> str:
+    try:
+        return f'{shutil.disk_usage(folder).free / 2**20:.1f} MiB free'
+    except OSError:
+        return 'free space unknown'
 
 
 def _umask() -> int:
@@ -59,7 +86,10 @@ def atomic_write(path: str, mode: str = 'wb',
     """Open a temporary file that replaces ``path`` when the block ends.
 
     If the block raises, the temporary file is removed and ``path`` is left
-    as it was. The file gets the permissions ``open()`` would give it.
+    as it was; a full disk, however deep in the chain of errors (torch's
+    writer raises its own error on top), ends in :class:`DiskFullError`
+    naming the file and the fix. The file gets the permissions ``open()``
+    would give it.
 
     Args:
         path (str): Destination file. Its folder is created if needed.
@@ -83,10 +113,18 @@ def atomic_write(path: str, mode: str = 'wb',
             os.fsync(f.fileno())
         os.chmod(tmp, _open_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.remove(tmp)
-        raise
+        full = _disk_full(e)
+        if full is None or isinstance(e, DiskFullError):
+            raise
+        raise DiskFullError(
+            full.errno,
+            f'{os.strerror(full.errno)}: writing {path} failed '
+            f'({_free(folder)} there; the previous file, if any, is '
+            'unchanged). Free space on that disk or write elsewhere (e.g. '
+            '--work-dir).') from e
     _fsync_dir(folder)
 
 

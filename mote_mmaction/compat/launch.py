@@ -48,6 +48,37 @@ def setup_cpu_distributed(cfg, launcher: str) -> None:
     cfg.model_wrapper_cfg = wrapper
 
 
+#: AmpOptimWrapper arguments that OptimWrapper does not take
+_AMP_ONLY_KEYS = ('loss_scale', 'dtype', 'use_fsdp')
+
+
+def amp_fallback_on_cpu(cfg) -> bool:
+    """Train an AMP config (``configs/mote/k400.py``, ``--amp``) in full
+    precision where no accelerator is found, with one warning, instead of
+    MMEngine's bare assertion in ``AmpOptimWrapper``.
+
+    Returns:
+        bool: Whether the config was changed.
+    """
+    wrapper = cfg.get('optim_wrapper') or {}
+    if wrapper.get('type') not in ('AmpOptimWrapper',
+                                   'mmengine.AmpOptimWrapper'):
+        return False
+    from mmengine.device import get_device
+    if get_device() != 'cpu':
+        return False
+    wrapper['type'] = 'OptimWrapper'
+    for key in _AMP_ONLY_KEYS:
+        wrapper.pop(key, None)
+    from mmengine.logging import print_log
+    print_log(
+        'AmpOptimWrapper needs a GPU (or NPU/MLU/MUSA) and none is found: '
+        'training in full precision (fp32) with OptimWrapper, same '
+        'optimizer (docs/cpu.md).',
+        logger='current', level=30)
+    return True
+
+
 def use_atomic_checkpoint_hook(cfg) -> None:
     """Replace a plain ``CheckpointHook`` by ``MoTECheckpointHook`` (same
     arguments): MMEngine's can lose every checkpoint in a crash (it deletes
@@ -68,8 +99,10 @@ def trust_checkpoints(cfg, files=()) -> None:
 
 def prepare_config(cfg, launcher: str = 'none',
                    trusted: Iterable[str] = ()) -> None:
-    """Every rewrite above, in place: trusted checkpoints, the atomic
-    checkpoint hook, and ``--launcher pytorch`` without CUDA."""
+    """Every rewrite above, in place: AMP configs on CPU, trusted
+    checkpoints, the atomic checkpoint hook, and ``--launcher pytorch``
+    without CUDA."""
+    amp_fallback_on_cpu(cfg)
     trust_checkpoints(cfg, trusted)
     use_atomic_checkpoint_hook(cfg)
     setup_cpu_distributed(cfg, launcher)

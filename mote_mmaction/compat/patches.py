@@ -414,4 +414,6 @@ def apply_all() -> Dict[str, bool]:
     APPLIED['mmengine_atomic_checkpoints'] = \
         patch_mmengine_atomic_checkpoints()
     APPLIED['mmengine_complete_loading'] = patch_mmengine_complete_loading()
+    from .run_dir import patch_unique_log_dirs
+    APPLIED['mmengine_unique_log_dirs'] = patch_unique_log_dirs()
     return APPLIED

@@ -5,6 +5,8 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 
+from ...datasets.samplers import MoTESeededSampler
+
 
 @HOOKS.register_module()
 class MoTEResumeHook(Hook):
@@ -30,7 +32,11 @@ class MoTEResumeHook(Hook):
       resumed epochs would be shuffled differently. Here a
       ``DefaultSampler``'s seed is set again from the run's seed.
 
-    It also warns when training resumes inside a gradient-accumulation
+    It warns when a resumed run cannot be exact because its augmentation
+    draws come from the dataloader workers' streams: a sampler other than
+    :class:`MoTESeededSampler` with ``persistent_workers`` (the resumed
+    run's fresh workers repeat the draws of the first epoch). It also
+    warns when training resumes inside a gradient-accumulation
     window (``optim_wrapper.accumulative_counts``): checkpoints hold no
     gradients, so the micro-batches of that window done before the
     checkpoint are lost and the first update averages fewer of them.
@@ -49,6 +55,8 @@ class MoTEResumeHook(Hook):
         sampler = getattr(dataloader, 'sampler', None)
         if isinstance(sampler, DefaultSampler):
             self._sync_seed(runner, sampler)
+        if runner.iter > 0:
+            self._check_worker_streams(runner, dataloader, sampler)
         per_epoch = len(dataloader)
         done = runner.iter - runner.epoch * per_epoch
         if done == 0:
@@ -88,6 +96,21 @@ class MoTEResumeHook(Hook):
                 f'train sampler seed {sampler.seed} -> {seed} (the run '
                 'seed, restored from the checkpoint)')
             sampler.seed = seed
+
+    @staticmethod
+    def _check_worker_streams(runner, dataloader, sampler) -> None:
+        if isinstance(sampler, MoTESeededSampler) or not (
+                getattr(dataloader, 'persistent_workers', False)
+                and getattr(dataloader, 'num_workers', 0) > 0):
+            return
+        runner.logger.warning(
+            f'resumed at iteration {runner.iter} with '
+            f'{type(sampler).__name__} and persistent dataloader workers: '
+            'random augmentation is drawn from the workers\' own streams, '
+            'which restart with the new workers, so the resumed run is not '
+            'exact (it differs from an uninterrupted one). For an exact '
+            "resume use train_dataloader.sampler=dict(type='"
+            "MoTESeededSampler') (docs/reliability.md, \"Exact resume\").")
 
     @staticmethod
     def _check_accumulation(runner) -> None:

@@ -6,12 +6,12 @@ from typing import Any, Callable, List, Optional, Set, Tuple, Union
 
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
-from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
+from ..compat.sample_seed import seeded_rng
 from ..vocabulary import (describe_class_names, has_descriptions,
                           load_class_phrasings)
-from ..compat.sample_seed import seeded_rng
+from .list_text import check_duplicates, read_text_lines
 from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
 
 
@@ -109,6 +109,10 @@ class MoTEVideoDataset(VideoDataset):
         missing_hint (str, optional): Appended to the error when the
             annotation or class-name file does not exist, e.g. the command
             that makes generated data. Defaults to None.
+        allow_duplicates (bool): A video may be listed on several lines
+            (intended repeats, e.g. oversampling). Otherwise a video listed
+            twice, with the same or another label, stops with an error
+            naming both lines. Defaults to False.
         **kwargs: Other ``VideoDataset`` arguments.
     """
 
@@ -124,12 +128,14 @@ class MoTEVideoDataset(VideoDataset):
                  scan_workers: int = 8,
                  labeled: bool = True,
                  missing_hint: Optional[str] = None,
+                 allow_duplicates: bool = False,
                  **kwargs) -> None:
         if not labeled and not kwargs.get('test_mode', False):
             raise ValueError(f'{ann_file}: labeled=False is for val/test '
                              'lists; training needs a label on every line')
         self.labeled = labeled
         self.missing_hint = missing_hint
+        self.allow_duplicates = allow_duplicates
         self.split = split
         self.skip_bad_videos = skip_bad_videos
         self.bad_video_list = _fill_split(bad_video_list, split)
@@ -179,19 +185,22 @@ class MoTEVideoDataset(VideoDataset):
         return len(classes) if classes else self.num_classes
 
     def load_data_list(self) -> List[dict]:
-        """Read the list like ``VideoDataset`` (blank lines are skipped),
-        check every line, and (opt-in, val/test) leave out unreadable
+        """Read the list like ``VideoDataset`` (blank lines are skipped; a
+        byte-order mark is dropped, a non-UTF-8 list named by line), check
+        every line and that no video is listed twice (unless
+        ``allow_duplicates``), and (opt-in, val/test) leave out unreadable
         videos."""
         num = self._num_label_classes()
         if self.multi_class and self.num_classes is None:
             raise ValueError(f'{self.ann_file}: multi_class=True needs '
                              'num_classes')
         try:
-            lines = list_from_file(self.ann_file)
+            lines = read_text_lines(self.ann_file,
+                                    getattr(self, 'backend_args', None))
         except FileNotFoundError:
             raise FileNotFoundError(self._with_hint(
                 f'annotation file not found: {self.ann_file}')) from None
-        data_list = []
+        data_list, linenos = [], []
         for lineno, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -230,6 +239,12 @@ class MoTEVideoDataset(VideoDataset):
             if self.data_prefix['video'] is not None:
                 filename = osp.join(self.data_prefix['video'], filename)
             data_list.append(dict(filename=filename, label=label))
+            linenos.append(lineno)
+        check_duplicates(
+            ((n, d['filename'], d['label'])
+             for n, d in zip(linenos, data_list)), self.ann_file,
+            self.allow_duplicates,
+            'allow_duplicates=True in the dataset config')
         if not data_list:
             raise ValueError(f'{self.ann_file}: the list has no samples '
                              '(empty file)')

@@ -64,3 +64,43 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
             raise RuntimeError('killed')
     assert path.read_text() == 'old\n'
     assert [p.name for p in tmp_path.iterdir()] == ['list.txt']
+
+
+def test_full_disk_says_so_in_the_last_line(tmp_path, monkeypatch):
+    """A checkpoint save on a full disk: the kernel's ENOSPC comes from the
+    file's write(2) (emulated here at that point, past 256 bytes, as a
+    small tmpfs gives it; there torch's writer raises its own "unexpected
+    pos" error on top of it). The error a run ends with names the disk
+    full, the file and the fix, and the old checkpoint is intact."""
+    import errno
+    import io
+
+    from mote_mmaction.compat.atomic_io import DiskFullError
+
+    class FullDisk(io.FileIO):
+        """The file's system calls: write(2) fails past 256 bytes."""
+        written = 0
+
+        def write(self, data):
+            FullDisk.written += len(data)
+            if FullDisk.written > 256:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return super().write(data)
+
+    path = str(tmp_path / 'epoch_2.pth')
+    atomic_torch_save({'w': torch.ones(3)}, path)
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(
+        os, 'fdopen', lambda fd, mode='r', *a, **k: io.BufferedWriter(
+            FullDisk(fd, 'wb')) if mode == 'wb' else real_fdopen(
+                fd, mode, *a, **k))
+    with pytest.raises(DiskFullError) as info:
+        atomic_torch_save({'w': torch.zeros(10000)}, path)
+    monkeypatch.undo()
+    assert info.value.errno == errno.ENOSPC
+    msg = str(info.value)
+    assert msg.startswith(f'[Errno 28] No space left on device: writing '
+                          f'{path} failed (')
+    assert 'Free space on that disk or write elsewhere' in msg
+    assert torch.equal(torch.load(path)['w'], torch.ones(3))
+    assert os.listdir(tmp_path) == ['epoch_2.pth']

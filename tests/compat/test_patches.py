@@ -173,8 +173,8 @@ if not hasattr(torch.ops.torchvision, 'nms'):
 
 
 def load_compat_in_subprocess(tmp_path, body):
-    """Run ``body`` with compat.py loaded alone and ``tmp_path`` first on
-    ``sys.path`` (so fake packages there shadow the real ones)."""
+    """Run ``body`` with compat/patches.py loaded alone and ``tmp_path``
+    first on ``sys.path`` (so fake packages there shadow the real ones)."""
     head = textwrap.dedent(f'''
         import importlib.util, sys
         sys.path.insert(0, {str(tmp_path)!r})

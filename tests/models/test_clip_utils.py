@@ -98,7 +98,8 @@ def test_wrong_architecture_is_a_clear_error(tmp_path):
     path = save_as(clip, 'openai_state_dict', tmp_path / 'wide.pt')
     backbone = MODELS.build(
         dict(type='CLIPViT', arch=tiny_clip_arch(), pretrained=path))
-    with pytest.raises(ValueError, match='does not fit the model.*Check .arch.'):
+    with pytest.raises(ValueError,
+                       match='does not fit the model.*Check .arch.'):
         backbone.init_weights()
 
 

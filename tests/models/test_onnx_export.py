@@ -5,9 +5,11 @@ the class table as an input; the tool on its target, the merged deploy
 checkpoint, and on a stock MMAction2 backbone under a MoTE head; the
 tool's input size and its early errors."""
 import json
+import os
 import os.path as osp
 import re
 import runpy
+import stat
 
 import pytest
 import torch
@@ -117,6 +119,45 @@ def test_class_table_as_input(model, tmp_path):
     model.set_vocabulary(None)
 
 
+def test_class_table_input_with_few_classes(model, tmp_path):
+    """A table-input graph scores 3 classes (TFM's top-5 retrieval
+    failed inside onnxruntime's TopK with fewer than 5), as the model
+    set to those 3 does."""
+    out = str(tmp_path / 't3.onnx')
+    module = export_onnx(model, out, (2, 3, 4, 32, 32), table_input=True)
+    video = torch.rand(2, 3, 4, 32, 32) * 255
+    for names in (ZERO_SHOT[:3], ZERO_SHOT[:1]):
+        table = model.cls_head.text_encoder.encode(names)
+        assert check_onnx(module, out, video, table) <= 1e-4
+        model.set_vocabulary(names)
+        with torch.no_grad():
+            torch.testing.assert_close(
+                module(video, table), recognizer_scores(model, video),
+                atol=1e-5, rtol=0)
+    model.set_vocabulary(None)
+
+
+def test_tool_rejects_size_and_frames_it_cannot_export(tmp_path):
+    """``--size`` other than CLIP's and ``--num-frames 0`` (it exported
+    the pipeline's 8 frames without a word) stop before anything is read
+    or written."""
+    ckpt = tmp_path / 'ckpt.pth'
+    ckpt.write_bytes(b'not read')
+    cfg = write_cfg(tmp_path / 'cfg.py', tiny_mote_model_cfg(TRAIN),
+                    [dict(type='MoTETestSample', clip_len=8, num_clips=1)])
+    for args, error in (
+            (['--size', '31'], '--size 31: the CLIP backbone takes 32x32 '
+             'images'),
+            (['--num-frames', '0'], '--num-frames 0: give a positive '
+             "number of frames (leave it out for the test pipeline's "
+             'clip_len)')):
+        res = run_script(TOOL, cfg, str(ckpt), str(tmp_path / 'm.onnx'),
+                         *args)
+        assert res.returncode == 1
+        assert res.stderr.strip().startswith(error)
+    assert set(tmp_path.iterdir()) == {ckpt, tmp_path / 'cfg.py'}
+
+
 def test_tool_exports_the_merged_deploy_model(tmp_path):
     """The tool's target: experts merged by ``save_merged_checkpoint``,
     loaded by the single-FFN config (as ``configs/mote/k400_deploy.py``).
@@ -143,6 +184,11 @@ def test_tool_exports_the_merged_deploy_model(tmp_path):
     res = run_script(TOOL, cfg, ckpt, out)
     assert res.returncode == 0, res.stderr
     assert tool_diff(res.stdout) <= 1e-4
+    # the permissions of a new file (0644 under the usual umask), as the
+    # checkpoints it comes from, not mkstemp's 0600
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o666 & ~umask
     assert f'video [views, 3, 4, 32, 32] -> scores [views, {len(TRAIN)}]' \
         in res.stdout
     video = torch.rand(3, 3, 4, 32, 32) * 255
@@ -235,8 +281,19 @@ def test_input_size(model):
             dict(type='Resize', scale=(-1, 64))] + [
                 dict(type='CenterCrop', crop_size=c) for c in crops]))))
 
-    assert input_hw(cfg(48), model, 20) == (20, 20)
+    assert input_hw(cfg(48), x3d, 20) == (20, 20)
     assert input_hw(cfg(48), model) == (32, 32)  # the tiny CLIP's
+    assert input_hw(cfg(48), model, 32) == (32, 32)
+    # CLIP's position embeddings fit one size: another one is named early
+    # (it ended in a tensor-size error inside the export)
+    with pytest.raises(KeyError) as info:
+        input_hw(cfg(48), model, 31)
+    assert info.value.args[0] == (
+        '--size 31: the CLIP backbone takes 32x32 images (its position '
+        'embeddings fit that grid of patches); pass --size 32 or leave '
+        '--size out')
+    with pytest.raises(KeyError, match='--size 0: give a positive'):
+        input_hw(cfg(48), x3d, 0)
     assert input_hw(cfg(64, 48), x3d) == (48, 48)
     assert input_hw(cfg((40, 24)), x3d) == (24, 40)
     with pytest.raises(KeyError, match='pass --size'):

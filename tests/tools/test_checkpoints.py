@@ -205,6 +205,21 @@ def test_merge_experts_tool_writes_the_merge(tmp_path):
     load_checked(deploy, dst, strict=True)
 
 
+def test_merge_tool_with_a_folder_as_output_names_a_file(tmp_path):
+    """A folder as the output (it ended in IsADirectoryError): one line
+    naming a file to give instead, before the checkpoint is read."""
+    src = tmp_path / 'epoch_1.pth'
+    src.write_bytes(b'not read')
+    out = tmp_path / 'deploy'
+    out.mkdir()
+    res = run_script('tools/merge_experts.py', str(src), str(out))
+    assert res.returncode == 1
+    assert res.stderr.strip() == (
+        f'{out} is a folder; give the output file, e.g. '
+        f'{out / "mote_merged.pth"}')
+    assert list(out.iterdir()) == []
+
+
 def test_merge_tool_rejects_non_mote_checkpoint(tmp_path):
     src = str(tmp_path / 'x.pth')
     torch.save({'state_dict': {'a.weight': torch.zeros(1)}}, src)

@@ -67,6 +67,21 @@ def test_zeroshot_eval_over_splits(tmp_path):
     assert abs(report['tradeoff'] - hm) < 1e-9
     assert 'HM (zero-shot)' in res.stdout
 
+    # NaN weights: the tool stops naming the first video, no HMZS printed
+    # (the config has no default hooks: the tool adds the score check)
+    state = {k: v.float().fill_(float('nan'))
+             if k.startswith('backbone.visual.proj') else v
+             for k, v in model.state_dict().items()}
+    torch.save(dict(state_dict=state), ckpt)
+    res = run_script('tools/analysis/zeroshot_eval.py', ckpt,
+                     '--configs', config, '--splits', '1', '--work-dir',
+                     str(tmp_path / 'w_nan'), '--out', out + '.nan')
+    first = open(root + '/split1.txt').read().split()[0]
+    assert res.returncode == 1
+    assert 'NonFiniteScoreError: test: 4 videos got NaN/inf class scores ' \
+        f'(first: {osp.join(root, first)}' in res.stderr
+    assert not osp.exists(out + '.nan')
+
 
 @pytest.mark.parametrize('arch,layers', [('ViT-B-16', 4), ('ViT-L-14', 6)])
 def test_arch_picks_its_zeroshot_configs(arch, layers):

@@ -22,6 +22,8 @@ import mote_mmaction  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mote_mmaction.engine.hooks.score_check_hook import (  # noqa: E402
+    ensure_score_check)
 from mote_mmaction.evaluation import (format_summary,  # noqa: E402
                                       zeroshot_summary)
 from mote_mmaction.compat.atomic_io import atomic_write_text  # noqa: E402
@@ -66,6 +68,7 @@ def evaluate_split(config: str, checkpoint: str, split: str, work_dir: str,
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
+    ensure_score_check(cfg)  # NaN/inf scores stop, naming the videos
     metrics = Runner.from_cfg(cfg).test()
     return 100.0 * float(metrics['acc/top1'])
 

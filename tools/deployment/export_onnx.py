@@ -40,6 +40,7 @@ from mote_mmaction.engine.hooks.clip_blend_hook import \
     BLEND_META_KEY  # noqa: E402
 from mote_mmaction.models.onnx_export import (check_onnx,  # noqa: E402
                                               export_onnx)
+from mote_mmaction.compat.atomic_io import _open_mode  # noqa: E402
 
 
 def parse_args():
@@ -73,13 +74,24 @@ def test_frames(cfg) -> int:
 def input_hw(cfg, model, size=None) -> Tuple[int, int]:
     """``(H, W)`` of a view: ``size``, else the CLIP backbone's image
     size, else the last ``crop_size`` of the test pipeline."""
-    if size:
-        return size, size
     image_size = getattr(getattr(model.backbone, 'visual', None),
                          'image_size', None)
     if image_size is not None:  # open_clip: (H, W)
-        return tuple(image_size) if isinstance(image_size, (tuple, list)) \
-            else (image_size, image_size)
+        image_size = tuple(image_size) if isinstance(
+            image_size, (tuple, list)) else (image_size, image_size)
+    if size is not None:
+        if size < 1:
+            raise KeyError(f'--size {size}: give a positive image size')
+        if image_size is not None and (size, size) != image_size:
+            # the position embeddings are for one grid of patches
+            raise KeyError(
+                f'--size {size}: the CLIP backbone takes '
+                f'{image_size[0]}x{image_size[1]} images (its position '
+                f'embeddings fit that grid of patches); pass --size '
+                f'{image_size[0]} or leave --size out')
+        return size, size
+    if image_size is not None:
+        return image_size
     crops = [step['crop_size'] for step in
              cfg.get('test_dataloader', {}).get('dataset', {}).get(
                  'pipeline', []) if 'crop_size' in step]
@@ -107,6 +119,10 @@ def main():
         sys.exit(f'{type(model.cls_head).__name__} is not a MoTEHead: '
                  'only MoTE heads export')
     try:
+        if args.num_frames is not None and args.num_frames < 1:
+            raise KeyError(f'--num-frames {args.num_frames}: give a '
+                           'positive number of frames (leave it out for '
+                           "the test pipeline's clip_len)")
         frames = args.num_frames or test_frames(cfg)
         height, width = input_hw(cfg, model, args.size)
     except KeyError as e:
@@ -143,6 +159,9 @@ def main():
         if diff > args.atol:
             sys.exit(f'ONNX scores differ from PyTorch by {diff:.2e}; '
                      f'{args.out} not written')
+        # mkstemp makes the file 0600; the export gets a new file's
+        # permissions (0644 under the usual umask), as checkpoints do
+        os.chmod(tmp, _open_mode())
         os.replace(tmp, args.out)
     finally:
         if osp.exists(tmp):

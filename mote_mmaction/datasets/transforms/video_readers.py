@@ -6,11 +6,13 @@ of indices (:class:`MoTEVideoDecode` sorts and restores the order), as
 ``[N, H, W, 3]`` uint8 RGB. Frame ``i`` is the ``i``-th frame in
 presentation order for every backend, so the sampling transforms
 (``UniformSample``, ``SampleFrames``) mean the same frames whichever
-decoder reads them.
+decoder reads them, and frames come out upright for every backend: decord
+and torchcodec apply a file's display rotation (phone videos), and PyAV,
+which does not, is turned here the same way.
 """
 import importlib.util
 import io
-from typing import Callable, Dict, Union
+from typing import Callable, Dict, Optional, Union
 
 import numpy as np
 
@@ -20,6 +22,11 @@ VideoSource = Union[str, bytes]
 class DecoderUnavailableError(ImportError):
     """The decoder of a backend cannot run here (not installed, or
     torchcodec without FFmpeg): the setup's fault, never the video's."""
+
+
+class UnsupportedCodecError(IOError):
+    """A backend cannot decode the file's video codec (e.g. AV1 under
+    decord); the message names the backends that can."""
 
 
 class VideoReader:
@@ -89,9 +96,20 @@ class DecordReader(VideoReader):
         except ImportError as e:
             raise DecoderUnavailableError(
                 'backend decord needs `pip install decord`') from e
+        data = source
         if isinstance(source, bytes):
             source = io.BytesIO(source)
-        self._reader = decord.VideoReader(source, num_threads=num_threads)
+        try:
+            self._reader = decord.VideoReader(source, num_threads=num_threads)
+        except decord.DECORDError as e:
+            # decord's FFmpeg skips streams it has no decoder for (AV1 in
+            # its wheels) and then says the file has no video stream
+            if 'cannot find video stream' not in str(e):
+                raise
+            message = _codec_message(data, 'decord')
+            if message is None:
+                raise
+            raise UnsupportedCodecError(message) from e
         self.num_frames = len(self._reader)
         self.fps = float(self._reader.get_avg_fps())
 
@@ -100,6 +118,40 @@ class DecordReader(VideoReader):
 
     def close(self) -> None:
         self._reader = None
+
+
+def _codec_message(source: VideoSource, failed: str) -> Optional[str]:
+    """Why backend ``failed`` could not open ``source``, when another
+    backend finds a video stream in it: its codec and the backends that
+    decode its first frame here. ``None`` when none finds a stream (the
+    file has none)."""
+    try:
+        import av
+        with av.open(io.BytesIO(source) if isinstance(source, bytes)
+                     else source) as container:
+            if not container.streams.video:
+                return None
+            codec = container.streams.video[0].codec_context.codec
+            codec = getattr(codec, 'canonical_name', None) or codec.name
+    except Exception:  # noqa: BLE001  not readable by PyAV either
+        return None
+    able = []
+    for backend in ('pyav', 'torchcodec'):
+        if backend == failed:
+            continue
+        try:
+            reader = open_video(source, backend)
+            reader.read(np.array([0]))
+            reader.close()
+            able.append(backend)
+        except Exception:  # noqa: BLE001  this one cannot either
+            continue
+    fix = (f"use backend='{able[0]}' (MoTEVideoInit(backend=...) in the "
+           f"pipeline; {' and '.join(able)} "
+           f"{'decode' if len(able) > 1 else 'decodes'} it here)" if able else
+           'no installed backend decodes it: re-encode it to H.264, e.g. '
+           '`ffmpeg -i IN -c:v libx264 OUT.mp4`')
+    return f'{failed} cannot decode this {codec} video; {fix}'
 
 
 class TorchCodecReader(VideoReader):
@@ -159,7 +211,9 @@ def _torchcodec_decoder() -> Callable:
 class PyAVReader(VideoReader):
     """PyAV (FFmpeg bindings), the fallback: decodes forward from the
     first frame to the last requested one (no seeking, so it is exact on
-    any container but slow on late frames of long videos)."""
+    any container but slow on late frames of long videos). Frames with a
+    display rotation (``frame.rotation``, degrees counter-clockwise) are
+    turned upright, as decord and torchcodec return them."""
 
     backend = 'pyav'
 
@@ -194,7 +248,10 @@ class PyAVReader(VideoReader):
         out, decoded = [], 0
         for frame in self._container.decode(self._stream):
             if decoded == wanted[len(out)]:
-                out.append(frame.to_ndarray(format='rgb24'))
+                image = frame.to_ndarray(format='rgb24')
+                turns = round(getattr(frame, 'rotation', 0) / 90) % 4
+                out.append(np.ascontiguousarray(np.rot90(image, turns))
+                           if turns else image)
                 if len(out) == len(wanted):
                     break
             decoded += 1

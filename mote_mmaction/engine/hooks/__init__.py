@@ -7,10 +7,12 @@ from .nan_guard_hook import MoTENaNGuardHook
 from .routing_step_hook import MoTERoutingStepHook
 from .score_check_hook import MoTEScoreCheckHook
 from .vocabulary_hook import MoTEVocabularyHook
+from .work_dir_lock_hook import MoTEWorkDirLockHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
 __all__ = [
     'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTEClassCheckHook',
     'MoTEMergedExportHook', 'MoTENaNGuardHook', 'MoTERoutingStepHook',
-    'MoTEScoreCheckHook', 'MoTEVocabularyHook', 'MoTEZeroShotEvalHook'
+    'MoTEScoreCheckHook', 'MoTEVocabularyHook', 'MoTEWorkDirLockHook',
+    'MoTEZeroShotEvalHook'
 ]

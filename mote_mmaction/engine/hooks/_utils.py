@@ -45,3 +45,17 @@ def dataset_vocabulary(dataset) -> Optional[Sequence]:
     else ``metainfo['classes']``."""
     meta = getattr(dataset, 'metainfo', None) or {}
     return meta.get('class_phrasings') or meta.get('classes')
+
+
+def ensure_default_hook(cfg, key: str, hook_type: str) -> None:
+    """Add ``dict(type=hook_type)`` as ``default_hooks[key]`` of a config
+    (``Config`` or dict) that has that hook type neither in
+    ``default_hooks`` nor in ``custom_hooks``."""
+    default_hooks = dict(cfg.get('default_hooks') or {})
+    hooks = [h for h in default_hooks.values() if h]
+    hooks += list(cfg.get('custom_hooks') or [])
+    if any(isinstance(h, dict) and h.get('type') == hook_type
+           for h in hooks):
+        return
+    default_hooks[key] = dict(type=hook_type)
+    cfg['default_hooks'] = default_hooks

@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from ...evaluation.zeroshot_report import harmonic_mean
 from ._utils import (dataset_classes, dataset_vocabulary, has_vocabulary,
                      set_vocabulary)
+from .score_check_hook import ScoreChecker
 
 
 @HOOKS.register_module()
@@ -51,6 +52,7 @@ class MoTEZeroShotEvalHook(Hook):
         self._loaders: Dict[str, object] = {}
         self._evaluators: Dict[str, Evaluator] = {}
         self._warned = False
+        self._checker = ScoreChecker()
 
     def _build(self, runner, spec: dict):
         name = spec['name']
@@ -76,9 +78,13 @@ class MoTEZeroShotEvalHook(Hook):
         set_vocabulary(runner.model, dataset_vocabulary(loader.dataset))
         try:
             runner.model.eval()
-            for batch in loader:
+            self._checker.start(loader)
+            for i, batch in enumerate(loader):
                 outputs = runner.model.val_step(batch)
+                self._checker.check(i, outputs)
                 evaluator.process(data_samples=outputs, data_batch=batch)
+            # NaN/inf scores stop here, naming the videos, not as a top-1
+            self._checker.finish(f'zero-shot {spec["name"]!r}')
             metrics = evaluator.evaluate(len(loader.dataset))
         finally:
             set_vocabulary(runner.model, None)

@@ -32,11 +32,21 @@ def temporal_modulation(frames: Tensor,
     with torch.autocast(frames.device.type, enabled=False):
         clip = F.normalize(frames.float().mean(dim=1), dim=-1)
         test_table, train_table = test_table.float(), train_table.float()
-        idx_t = (clip @ test_table.t()).topk(min(topk,
-                                                 len(test_table))).indices
+        # The test side takes a fixed k over the classes plus k padding
+        # columns that rank last and are masked out of the mean: the same
+        # as k = min(topk, C), but k does not depend on C, so a traced
+        # graph whose class table is an input (ONNX TopK needs k <= C)
+        # also takes fewer than topk classes.
+        scores = clip @ test_table.t()  # [N, C]
+        pad = torch.full_like(scores[:, :1], float('-inf')).expand(-1, topk)
+        top = torch.cat([scores, pad], dim=1).topk(topk)
+        valid = torch.isfinite(top.values).float()  # [N, K]
+        padded = torch.cat(
+            [test_table, test_table.new_zeros(topk, test_table.shape[1])])
         idx_f = (clip @ train_table.t()).topk(min(topk,
                                                   len(train_table))).indices
-        sims = torch.bmm(test_table[idx_t],
+        sims = torch.bmm(padded[top.indices],
                          train_table[idx_f].transpose(1, 2))
-        m = sims.amax(dim=-1).mean(dim=-1)
+        best = sims.amax(dim=-1)  # [N, K]
+        m = (best * valid).sum(dim=-1) / valid.sum(dim=-1)
         return torch.exp(-(1.0 - m) / gamma)

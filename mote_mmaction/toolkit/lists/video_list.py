@@ -11,6 +11,7 @@ import os.path as osp
 from typing import Iterable, List, Sequence, Tuple
 
 from ...compat.atomic_io import atomic_write_text
+from ...datasets.list_text import check_duplicates, read_text_lines
 
 #: ``(relative video path, 0-based label)``.
 Entry = Tuple[str, int]
@@ -20,7 +21,8 @@ def read_lines(path: str) -> List[Tuple[int, str]]:
     """Non-blank lines of a text file with their 1-based numbers.
 
     Surrounding whitespace (also the ``\\r`` of the official Windows line
-    ends) is removed.
+    ends) and a byte-order mark are removed; a file that is not UTF-8
+    stops with ``ListEncodingError`` naming the line.
 
     Args:
         path (str): The file.
@@ -30,16 +32,18 @@ def read_lines(path: str) -> List[Tuple[int, str]]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'annotation file not found: {path}')
-    with open(path, encoding='utf-8-sig') as f:
-        return [(i, line.strip()) for i, line in enumerate(f, 1)
-                if line.strip()]
+    return [(i, line.strip())
+            for i, line in enumerate(read_text_lines(path), 1)
+            if line.strip()]
 
 
-def read_list(path: str) -> List[Entry]:
+def read_list(path: str, allow_duplicates: bool = False) -> List[Entry]:
     """Entries of a ``VideoDataset`` list (``path label`` per line).
 
     Args:
         path (str): The list, e.g. ``ucf101_train_split_1_videos.txt``.
+        allow_duplicates (bool): A video may be on several lines.
+            Defaults to False.
 
     Returns:
         list[tuple[str, int]]: ``(relative path, label)`` in file order.
@@ -48,8 +52,9 @@ def read_list(path: str) -> List[Entry]:
         ValueError: A line that is not ``path label`` with a path without
             whitespace (``VideoDataset`` splits on it) and a decimal label
             (file and line named).
+        DuplicateVideoError: A video on two lines (both named).
     """
-    entries = []
+    entries, linenos = [], []
     for i, line in read_lines(path):
         parts = line.split()
         if len(parts) != 2 or not (parts[1].isascii()
@@ -58,6 +63,10 @@ def read_list(path: str) -> List[Entry]:
                              'path without spaces and an integer label), '
                              f'got {line!r}')
         entries.append((parts[0], int(parts[1])))
+        linenos.append(i)
+    check_duplicates(((n, p, label)
+                      for n, (p, label) in zip(linenos, entries)), path,
+                     allow_duplicates, 'allow_duplicates=True')
     if not entries:
         raise ValueError(f'{path}: no videos')
     return entries

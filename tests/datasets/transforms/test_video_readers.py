@@ -133,3 +133,38 @@ def test_torchcodec_without_ffmpeg_says_how_to_get_it(monkeypatch):
     assert 'found no FFmpeg shared libraries' in str(info.value)
     assert ('export LD_LIBRARY_PATH=$(python -m mote_mmaction.compat.'
             'torchcodec_ffmpeg)') in str(info.value)
+
+
+def test_codec_decord_cannot_decode_names_a_backend_that_can(tmp_path):
+    """AV1 (decord's wheel has no decoder for it; it said "cannot find
+    video stream"): the error names the codec and a backend that decodes
+    it, which then does; the start-up check reports the same reason."""
+    import av
+
+    from mote_mmaction.datasets.transforms.video_readers import \
+        UnsupportedCodecError
+    from mote_mmaction.datasets.video_check import check_video
+    path = str(tmp_path / 'av1.mp4')
+    with av.open(path, 'w') as container:
+        stream = container.add_stream('libsvtav1', rate=8)  # in PyAV's wheel
+        stream.width, stream.height, stream.pix_fmt = 64, 64, 'yuv420p'
+        stream.options = {'preset': '12'}
+        for i in range(8):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((64, 64, 3), 20 * i, np.uint8), format='rgb24')
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open(path, 'rb') as f:
+        data = f.read()
+    for source in (path, data):
+        with pytest.raises(UnsupportedCodecError) as info:
+            open_video(source, 'decord')
+        assert str(info.value).startswith(
+            "decord cannot decode this av1 video; use backend='pyav' "
+            '(MoTEVideoInit(backend=...) in the pipeline; pyav')
+    assert len(open_video(path, 'pyav').read(np.arange(8))) == 8
+    reason = check_video(path, decoder='decord')
+    assert reason.startswith('cannot open: UnsupportedCodecError: decord '
+                             'cannot decode '
+                             "this av1 video; use backend='pyav'")
+    assert check_video(path, decoder='pyav') is None
