@@ -14,25 +14,17 @@ model = dict(cls_head=dict(num_classes=51, class_names=class_names))
 
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='MoTERepeatToLength',
         length=full_train_videos,
         dataset=dict(
-            type='MoTEVideoDataset',
-            split='k16_seed1',
             ann_file=f'{data_root}/fewshot/'
             'hmdb51_train_split_1_videos_{split}.txt',
             data_prefix=dict(video=f'{data_root}/videos'),
-            class_names=class_names,
-            pipeline={{_base_.train_pipeline}})))
+            class_names=class_names)))
 val_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_val,
         data_prefix=dict(video=f'{data_root}/videos'),
         class_names=class_names))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        class_names=class_names,
-        pipeline={{_base_.test_pipeline}}))
+# merged into the test loader as into the val loader (its batch size and
+# one-view pipeline stay)
+test_dataloader = val_dataloader

@@ -38,12 +38,8 @@ sthv2_train_pipeline = [
 ]
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='MoTERepeatToLength',
         length=full_train_videos,
         dataset=dict(
-            type='MoTEVideoDataset',
-            split='k16_seed1',
             ann_file=f'{data_root}/fewshot/'
             'sthv2_train_list_videos_{split}.txt',
             data_prefix=dict(video=f'{data_root}/videos'),
@@ -54,9 +50,6 @@ val_dataloader = dict(
         ann_file=ann_file_val,
         data_prefix=dict(video=f'{data_root}/videos'),
         class_names=class_names))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        class_names=class_names,
-        pipeline={{_base_.test_pipeline}}))
+# merged into the test loader as into the val loader (its batch size and
+# one-view pipeline stay)
+test_dataloader = val_dataloader
