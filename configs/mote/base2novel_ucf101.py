@@ -34,15 +34,13 @@ test_files = dict(
     class_names=split_root + '_{split}_classes.txt')
 val_dataloader = dict(dataset=test_files)
 test_dataloader = dict(dataset=test_files)
-# each validation also scores the novel half with its own class names
-# (zeroshot/novel/top1; zeroshot/tradeoff = base-novel HM). MMEngine merges
-# no dict inside a list, so the hook's loader is completed here.
+# k400.py's hooks, and each validation also scores the novel half with its
+# own class names (zeroshot/novel/top1; zeroshot/tradeoff = base-novel HM).
+# MMEngine merges no dict inside a list: the hook's loader is completed here.
 novel_dataloader = dict(
     _base_.novel_dataloader,
     dataset=dict(_base_.novel_dataloader.dataset, **test_files))
-custom_hooks = [
-    h for h in _base_.custom_hooks if h.type != 'MoTEScoreCheckHook'
-] + [
+custom_hooks = _base_.custom_hooks + [
     dict(
         type='MoTEZeroShotEvalHook',
         datasets=[dict(name='novel', dataloader=novel_dataloader)])
