@@ -12,25 +12,31 @@
 _base_ = ['./_base2novel_base.py']
 
 data_root = 'data/kinetics400'
+# make_base2novel_split.py's --out-dir and --name
 split_root = data_root + '/base2novel/k400'
-base_classes = split_root + '_base_classes.txt'
+train_videos = data_root + '/videos_train'
+test_videos = data_root + '/videos_val'
+num_base_classes = 200
 # the base half's share of the full training list (our choice: the
 # few-shot recipe repeats K-shot sets to the full list's length)
 base_train_videos = 120000
 
-model = dict(cls_head=dict(num_classes=200, class_names=base_classes))
-
+# From here on the same in every base2novel_*.py: MMEngine evaluates
+# _base2novel_base.py on its own, so it cannot use the values above.
+base_classes = split_root + '_base_classes.txt'
+model = dict(
+    cls_head=dict(num_classes=num_base_classes, class_names=base_classes))
 train_dataloader = dict(
     dataset=dict(
         length=base_train_videos,
         dataset=dict(
             ann_file=split_root + '_base_train_k16_{split}.txt',
-            data_prefix=dict(video=data_root + '/videos_train'),
+            data_prefix=dict(video=train_videos),
             class_names=base_classes)))
 # the test list's files; `split` ('base' or 'novel') picks the half
 test_files = dict(
     ann_file=split_root + '_{split}_test.txt',
-    data_prefix=dict(video=data_root + '/videos_val'),
+    data_prefix=dict(video=test_videos),
     class_names=split_root + '_{split}_classes.txt')
 val_dataloader = dict(dataset=test_files)
 test_dataloader = dict(dataset=test_files)

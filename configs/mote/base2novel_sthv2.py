@@ -13,8 +13,10 @@
 _base_ = ['./_base2novel_base.py']
 
 data_root = 'data/sthv2'
+# make_base2novel_split.py's --out-dir and --name
 split_root = data_root + '/base2novel/sthv2'
-base_classes = split_root + '_base_classes.txt'
+train_videos = test_videos = data_root + '/videos'
+num_base_classes = 87
 # the base half's share of the full training list (our choice: the
 # few-shot recipe repeats K-shot sets to the full list's length)
 base_train_videos = 84456
@@ -32,8 +34,6 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 
-model = dict(cls_head=dict(num_classes=87, class_names=base_classes))
-
 # k400.py's training views without Flip (it swaps "left" and "right")
 sthv2_train_pipeline = [
     dict(type='DecordInit', io_backend='disk'),
@@ -46,18 +46,24 @@ sthv2_train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
+
+# From here on the same in every base2novel_*.py: MMEngine evaluates
+# _base2novel_base.py on its own, so it cannot use the values above.
+base_classes = split_root + '_base_classes.txt'
+model = dict(
+    cls_head=dict(num_classes=num_base_classes, class_names=base_classes))
 train_dataloader = dict(
     dataset=dict(
         length=base_train_videos,
         dataset=dict(
             ann_file=split_root + '_base_train_k16_{split}.txt',
-            data_prefix=dict(video=data_root + '/videos'),
+            data_prefix=dict(video=train_videos),
             class_names=base_classes,
             pipeline=sthv2_train_pipeline)))
 # the test list's files; `split` ('base' or 'novel') picks the half
 test_files = dict(
     ann_file=split_root + '_{split}_test.txt',
-    data_prefix=dict(video=data_root + '/videos'),
+    data_prefix=dict(video=test_videos),
     class_names=split_root + '_{split}_classes.txt')
 val_dataloader = dict(dataset=test_files)
 test_dataloader = dict(dataset=test_files)
