@@ -26,6 +26,19 @@ default_hooks = dict(
     # one training run per work dir (a second one stops at start-up)
     work_dir_lock=dict(type='MoTEWorkDirLockHook'))
 
+# MoTE's hooks (mote_mmaction/engine/hooks), written once here. MMEngine
+# replaces a list on inheritance instead of merging it, so a config that
+# adds or drops one builds its list from this one in Python, e.g.
+#   custom_hooks = _base_.custom_hooks + [dict(type='MoTEZeroShotEvalHook')]
+custom_hooks = [
+    dict(type='MoTEVocabularyHook'),
+    dict(type='MoTEBadVideoReportHook'),
+    dict(type='MoTENaNGuardHook'),
+    dict(type='MoTEClassCheckHook'),
+    dict(type='MoTEMergedExportHook'),
+    dict(type='MoTECLIPBlendHook'),
+]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

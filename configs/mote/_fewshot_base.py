@@ -2,7 +2,7 @@
 # start from the CLIP weights (no K400 checkpoint), the K-shot set repeated
 # to the full training set's length each epoch (MoTERepeatToLength), 10
 # epochs, one test view (1 clip x 1 centre crop). Not a runnable config:
-# fewshot_{ucf101,hmdb51,sthv2}.py set the data. Lists:
+# fewshot_{ucf101,hmdb51,sthv2}.py set the data files. Lists:
 #   python tools/data/protocols/make_fewshot_lists.py TRAIN_LIST --out-dir ..
 _base_ = ['./k400.py']
 
@@ -22,3 +22,16 @@ param_scheduler = [
 ]
 # one view: MoTETestSample 1 clip, MoTETestCrop 1 crop (k400.py's val views)
 test_pipeline = {{_base_.val_pipeline}}
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
+# The K-shot set repeated to `length` (the full training list's length).
+# A config sets `length` and the files: this file cannot, as MMEngine
+# evaluates each file on its own (no variable of a derived file reaches it).
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='MoTERepeatToLength',
+        dataset=dict(
+            type='MoTEVideoDataset',
+            split='k16_seed1',
+            pipeline={{_base_.train_pipeline}})))

@@ -142,15 +142,15 @@ param_scheduler = [
          end=12, T_max=11, convert_to_iter_based=True)
 ]
 
+# default_runtime.py's hooks (no CLIP blend: no clip_blend_alpha here)
+# and the held-out classes scored at each validation
 custom_hooks = [
-    dict(type='MoTEVocabularyHook'),
-    dict(type='MoTEBadVideoReportHook'),
-    dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEClassCheckHook'),
+    h for h in _base_.custom_hooks
+    if h.type != 'MoTECLIPBlendHook'
+] + [
     dict(
         type='MoTEZeroShotEvalHook',
-        datasets=[dict(name='heldout', dataloader=zeroshot_dataloader)]),
-    dict(type='MoTEMergedExportHook'),
+        datasets=[dict(name='heldout', dataloader=zeroshot_dataloader)])
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),

@@ -8,31 +8,27 @@ _base_ = ['./_fewshot_base.py']
 data_root = 'data/hmdb51'
 class_names = f'{data_root}/hmdb51_class_names.txt'
 full_train_videos = 3570  # official split 1: 70 per class
+num_classes = 51
+# make_fewshot_lists.py's K-shot draws of the full training list
+kshot_lists = data_root + '/fewshot/hmdb51_train_split_1_videos_{split}.txt'
 ann_file_val = f'{data_root}/hmdb51_val_split_1_videos.txt'
+videos = data_root + '/videos'
 
-model = dict(cls_head=dict(num_classes=51, class_names=class_names))
-
+# From here on the same in every fewshot_*.py: MMEngine evaluates
+# _fewshot_base.py on its own, so it cannot use the values above.
+model = dict(cls_head=dict(num_classes=num_classes, class_names=class_names))
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='MoTERepeatToLength',
         length=full_train_videos,
         dataset=dict(
-            type='MoTEVideoDataset',
-            split='k16_seed1',
-            ann_file=f'{data_root}/fewshot/'
-            'hmdb51_train_split_1_videos_{split}.txt',
-            data_prefix=dict(video=f'{data_root}/videos'),
-            class_names=class_names,
-            pipeline={{_base_.train_pipeline}})))
+            ann_file=kshot_lists,
+            data_prefix=dict(video=videos),
+            class_names=class_names)))
 val_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_prefix=dict(video=videos),
         class_names=class_names))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        class_names=class_names,
-        pipeline={{_base_.test_pipeline}}))
+# merged into the test loader as into the val loader (its batch size and
+# one-view pipeline stay)
+test_dataloader = val_dataloader

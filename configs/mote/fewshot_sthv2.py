@@ -9,7 +9,11 @@ _base_ = ['./_fewshot_base.py']
 data_root = 'data/sthv2'
 class_names = f'{data_root}/sthv2_class_names.txt'
 full_train_videos = 168913  # something-something-v2-train.json
+num_classes = 174
+# make_fewshot_lists.py's K-shot draws of the full training list
+kshot_lists = data_root + '/fewshot/sthv2_train_list_videos_{split}.txt'
 ann_file_val = f'{data_root}/sthv2_val_list_videos.txt'
+videos = data_root + '/videos'
 
 max_epochs = 2
 warmup_epochs = 1  # our choice (the paper gives the epochs only)
@@ -21,8 +25,6 @@ param_scheduler = [
          begin=warmup_epochs, end=max_epochs, T_max=max_epochs - warmup_epochs,
          convert_to_iter_based=True)
 ]
-
-model = dict(cls_head=dict(num_classes=174, class_names=class_names))
 
 # k400.py's training views without Flip
 sthv2_train_pipeline = [
@@ -36,27 +38,23 @@ sthv2_train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
+
+# From here on the same in every fewshot_*.py: MMEngine evaluates
+# _fewshot_base.py on its own, so it cannot use the values above.
+model = dict(cls_head=dict(num_classes=num_classes, class_names=class_names))
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='MoTERepeatToLength',
         length=full_train_videos,
         dataset=dict(
-            type='MoTEVideoDataset',
-            split='k16_seed1',
-            ann_file=f'{data_root}/fewshot/'
-            'sthv2_train_list_videos_{split}.txt',
-            data_prefix=dict(video=f'{data_root}/videos'),
+            ann_file=kshot_lists,
+            data_prefix=dict(video=videos),
             class_names=class_names,
             pipeline=sthv2_train_pipeline)))
 val_dataloader = dict(
     dataset=dict(
         ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_prefix=dict(video=videos),
         class_names=class_names))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file=ann_file_val,
-        data_prefix=dict(video=f'{data_root}/videos'),
-        class_names=class_names,
-        pipeline={{_base_.test_pipeline}}))
+# merged into the test loader as into the val loader (its batch size and
+# one-view pipeline stay)
+test_dataloader = val_dataloader

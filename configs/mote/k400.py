@@ -135,14 +135,8 @@ test_dataloader = dict(
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-custom_hooks = [
-    dict(type='MoTEVocabularyHook'),
-    dict(type='MoTEBadVideoReportHook'),
-    dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEClassCheckHook'),
-    dict(type='MoTEMergedExportHook'),
-    dict(type='MoTECLIPBlendHook'),
-]
+# custom_hooks: MoTE's hooks, from _base_/default_runtime.py
+
 # Every expert is in the graph each step (weight-merging pass), so DDP
 # needs no unused-parameter search.
 find_unused_parameters = False

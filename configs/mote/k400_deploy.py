@@ -4,8 +4,8 @@
 _base_ = ['./k400.py']
 
 model = dict(cls_head=dict(num_experts=1))
+# test only: no training checks, nothing to merge
 custom_hooks = [
-    dict(type='MoTEVocabularyHook'),
-    dict(type='MoTEBadVideoReportHook'),
-    dict(type='MoTECLIPBlendHook')
+    h for h in _base_.custom_hooks if h.type in (
+        'MoTEVocabularyHook', 'MoTEBadVideoReportHook', 'MoTECLIPBlendHook')
 ]

@@ -4,11 +4,5 @@
 _base_ = ['./k400.py']
 
 custom_hooks = [
-    dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL'),
-    dict(type='MoTEVocabularyHook'),
-    dict(type='MoTEBadVideoReportHook'),
-    dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEClassCheckHook'),
-    dict(type='MoTEMergedExportHook'),
-    dict(type='MoTECLIPBlendHook'),
-]
+    dict(type='EMAHook', momentum=1e-4, priority='ABOVE_NORMAL')
+] + _base_.custom_hooks

@@ -54,10 +54,8 @@ optim_wrapper = dict(
             # CLIP's temperature, as k400.py
             'logit_scale': dict(lr_mult=0.07),
         }))
-# no CLIP visual weights to blend with at test
+# no CLIP visual weights to blend with at test; no merged export
 custom_hooks = [
-    dict(type='MoTEVocabularyHook'),
-    dict(type='MoTEBadVideoReportHook'),
-    dict(type='MoTENaNGuardHook'),
-    dict(type='MoTEClassCheckHook'),
+    h for h in _base_.custom_hooks
+    if h.type not in ('MoTEMergedExportHook', 'MoTECLIPBlendHook')
 ]
