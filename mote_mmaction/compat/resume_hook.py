@@ -5,7 +5,7 @@ from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 
-from ...datasets.samplers import MoTESeededSampler
+from .seeded_sampler import MoTESeededSampler
 
 
 @HOOKS.register_module()

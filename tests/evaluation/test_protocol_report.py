@@ -141,7 +141,7 @@ def test_base2novel_summary_and_table():
     ({1: dict(base=80.0, novel=60.0), 2: dict(base=70.0)},
      'seed 2: no novel test result'),
     ({3: {}}, 'seed 3: no base and novel test result'),
-    ({1: dict(base=80.0, novel=-1.0)}, 'needs non-negative values'),
+    ({1: dict(base=80.0, novel=-1.0)}, 'does not support negative values'),
 ])
 def test_base2novel_bad_input(results, match):
     """Seeds without both halves, no seeds, or a negative accuracy are

@@ -13,6 +13,8 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from torch import nn
 
+from mote_mmaction.compat.launch import amp_fallback_on_cpu
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO, 'tools')
 
@@ -42,7 +44,7 @@ def test_amp_config_on_cpu_trains_in_fp32_with_one_warning(
     if not torch.cuda.is_available():  # the failure this replaces
         with pytest.raises(AssertionError):
             build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper.copy())
-    assert train_tool['amp_fallback_on_cpu'](cfg)
+    assert amp_fallback_on_cpu(cfg)
     wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
     assert type(wrapper) is OptimWrapper
     assert type(wrapper.optimizer).__name__ == 'AdamW'
@@ -62,6 +64,6 @@ def test_amp_flag_and_auto_scale_lr_on_the_demo_config(train_tool):
     # one process x the config's batch: the learning rate stays as set
     assert cfg.auto_scale_lr == dict(
         enable=True, base_batch_size=cfg.train_dataloader.batch_size)
-    assert train_tool['amp_fallback_on_cpu'](cfg)
+    assert amp_fallback_on_cpu(cfg)
     wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
     assert type(wrapper) is OptimWrapper
