@@ -13,13 +13,14 @@
 # --target folder; put it first on PYTHONPATH) to $TMPDIR/mote_gpu_site.
 # `download` takes the pinned list requirements/gpu_bundle.txt for CPython
 # 3.12 on manylinux x86_64, whatever Python runs pip here, and fails unless
-# the bundle plus the working tree fit BUNDLE_LIMIT_MIB (64: what the device
-# tool carries in one call). PYTHON picks the interpreter (default python3).
+# the bundle plus the working tree fit BUNDLE_LIMIT_MIB (64: what travels to
+# the GPU machine in one call). PYTHON picks the interpreter (default
+# python3); BUNDLE_LIST another list of wheels.
 set -euo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
 PY=${PYTHON:-python3}
-LIST=requirements/gpu_bundle.txt
+LIST=${BUNDLE_LIST:-requirements/gpu_bundle.txt}
 LIMIT_MIB=${BUNDLE_LIMIT_MIB:-64}
 cmd=${1:-}
 DIR=${2:-gpu_bundle}
@@ -32,6 +33,12 @@ die() {
 # The normalised project name of a wheel file (PEP 427 / PEP 503).
 project() {
     basename "$1" | cut -d- -f1 | tr '[:upper:]_.' '[:lower:]--'
+}
+
+# bytes -> MiB with one decimal (no bc on every machine)
+mib() {
+    local tenths=$(($1 * 10 / 1048576))
+    echo "$((tenths / 10)).$((tenths % 10))"
 }
 
 wheels() {
@@ -57,16 +64,18 @@ refuse the install): delete the older wheels or the folder and download again"
     done
     [ -z "$missing" ] || die "missing from $DIR:$missing (listed in $LIST): \
 run '$0 download $DIR'"
-    local bundle tree total
+    [ "${1:-}" = no-size ] && return 0  # the size counts only here
+    local bundle tree=0 total
     bundle=$(cat $files | wc -c)
     # what else travels: tracked plus untracked, not ignored, files
-    tree=$(git ls-files -z -co --exclude-standard 2>/dev/null |
-           xargs -0 cat 2>/dev/null | wc -c || echo 0)
+    if git rev-parse --git-dir > /dev/null 2>&1; then
+        tree=$(git ls-files -z -co --exclude-standard |
+               xargs -0 cat 2> /dev/null | wc -c) || true
+    fi
     total=$((bundle + tree))
-    printf 'gpu_bundle: %d wheels, %.1f MiB + working tree %.1f MiB = %.1f MiB (limit %d MiB)\n' \
-        "$(echo "$files" | wc -l)" "$(echo "$bundle / 1048576" | bc -l)" \
-        "$(echo "$tree / 1048576" | bc -l)" "$(echo "$total / 1048576" | bc -l)" \
-        "$LIMIT_MIB"
+    echo "gpu_bundle: $(echo "$files" | wc -l) wheels, $(mib "$bundle") MiB +" \
+        "working tree $(mib "$tree") MiB = $(mib "$total") MiB" \
+        "(limit $LIMIT_MIB MiB)"
     [ "$total" -le $((LIMIT_MIB * 1048576)) ] || die "bundle plus working \
 tree exceed $LIMIT_MIB MiB: drop a wheel from $LIST (e.g. decord, if the \
 configs use backend pyav) or remove large untracked files"
@@ -88,7 +97,7 @@ check)
     ;;
 install)
     SITE=${3:-${TMPDIR:-/tmp}/mote_gpu_site}
-    check > /dev/null
+    check no-size
     files=()
     for f in $(wheels); do
         # setuptools only where pkg_resources is missing (mmengine needs it)
@@ -104,7 +113,7 @@ install)
     echo "gpu_bundle: ${#files[@]} wheels installed in $SITE"
     ;;
 *)
-    sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
     [ "$cmd" = -h ] || [ "$cmd" = --help ] || exit 2
     ;;
 esac
