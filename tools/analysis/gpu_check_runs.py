@@ -73,6 +73,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     t.add_argument('--num-classes', type=int,
                    help='generated class names (default: the head\'s)')
     t.add_argument('--amp', action='store_true', help='as tools/train.py')
+    t.add_argument('--save-checkpoint', action='store_true',
+                   help='keep the config\'s checkpoint hook (a save at the '
+                   'end of the epoch; off: nothing is written)')
     t.add_argument('--strategy-from',
                    help='take runner_type and strategy from this config '
                    '(e.g. the FSDP one, for a smaller model)')
@@ -189,7 +192,8 @@ def train(args: argparse.Namespace) -> None:
     cfg.train_cfg.max_epochs = 1
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
-    cfg.default_hooks.checkpoint = None
+    if not args.save_checkpoint:
+        cfg.default_hooks.checkpoint = None
     cfg.default_hooks.logger.interval = 1
     cfg.work_dir = args.work_dir
     cfg.launcher = args.launcher
@@ -232,6 +236,8 @@ def train(args: argparse.Namespace) -> None:
         peak_mem_mb=torch.cuda.max_memory_allocated() / 2**20
         if cuda else None,
         wall_s=wall, clips=lists['ann_file'],
+        checkpoints=sorted(osp.basename(p) for p in glob.glob(
+            osp.join(runner.work_dir, '*.pth'))),
         device=torch.cuda.get_device_name() if cuda else 'cpu',
         torch=torch.__version__)
     finish(result, args.json, len(rows) == args.iters and
