@@ -75,7 +75,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     t.add_argument('--amp', action='store_true', help='as tools/train.py')
     t.add_argument('--save-checkpoint', action='store_true',
                    help='keep the config\'s checkpoint hook (a save at the '
-                   'end of the epoch; off: nothing is written)')
+                   'end of the epoch; default: none is saved)')
     t.add_argument('--strategy-from',
                    help='take runner_type and strategy from this config '
                    '(e.g. the FSDP one, for a smaller model)')
