@@ -122,9 +122,27 @@ def test_bundle_list_pins_one_version_each():
     pins = [ln for ln in lines if ln]
     assert all(re.fullmatch(r'[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.+]*', p)
                for p in pins), pins
-    names = {p.split('==')[0].lower().replace('_', '-') for p in pins}
-    assert len(names) == len(pins)
-    assert {'mmengine', 'mmcv-lite', 'mmaction2', 'open-clip-torch'} <= names
+    bundle = {p.split('==')[0].lower().replace('_', '-'): p.split('==')[1]
+              for p in pins}
+    assert len(bundle) == len(pins)
+    assert {'mmengine', 'mmcv-lite', 'mmaction2', 'open-clip-torch'} <= \
+        set(bundle)
+    # the same versions as the verified stack, within the runtime ranges
+    from packaging.requirements import Requirement
+
+    def reqs(name):
+        with open(osp.join(REPO, 'requirements', name)) as f:
+            lines = [ln.split('#')[0].strip() for ln in f]
+        return [Requirement(ln) for ln in lines if ln]
+
+    for req in reqs('install.txt'):
+        name = req.name.lower().replace('_', '-')
+        if name in bundle:
+            assert req.specifier.contains(bundle[name]), (str(req), name)
+    for req in reqs('runtime.txt'):
+        name = req.name.lower().replace('_', '-')
+        if name in bundle:
+            assert req.specifier.contains(bundle[name]), (str(req), name)
 
 
 def test_gpu_check_cpu_smoke(bundle, tmp_path):
