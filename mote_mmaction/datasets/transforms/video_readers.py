@@ -189,6 +189,15 @@ class TorchCodecReader(VideoReader):
         self._decoder = None
 
 
+_NO_FFMPEG = (
+    'torchcodec found no FFmpeg shared libraries (it needs FFmpeg '
+    '4-9). Use the ones of PyAV\'s wheel: start the process with\n'
+    '  export LD_LIBRARY_PATH=$(python -m mote_mmaction.compat.'
+    'torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:'
+    '$LD_LIBRARY_PATH}\nor install a system FFmpeg (see '
+    'docs/data_pipeline.md).')
+
+
 def _torchcodec_decoder() -> Callable:
     try:
         import torchcodec
@@ -197,14 +206,14 @@ def _torchcodec_decoder() -> Callable:
         raise DecoderUnavailableError(
             'backend torchcodec needs `pip install torchcodec` (see '
             'requirements/install.txt)') from e
-    if getattr(torchcodec, 'ffmpeg_major_version', 1) is None:
+    except RuntimeError as e:
+        # older releases (0.14) fail their import without FFmpeg; newer
+        # ones import and set ffmpeg_major_version to None
         raise DecoderUnavailableError(
-            'torchcodec found no FFmpeg shared libraries (it needs FFmpeg '
-            '4-9). Use the ones of PyAV\'s wheel: start the process with\n'
-            '  export LD_LIBRARY_PATH=$(python -m mote_mmaction.compat.'
-            'torchcodec_ffmpeg)${LD_LIBRARY_PATH:+:'
-            '$LD_LIBRARY_PATH}\nor install a system FFmpeg (see '
-            'docs/data_pipeline.md).')
+            f'{_NO_FFMPEG}\n(Or this torchcodec does not fit the '
+            f'installed torch; it said: {str(e).splitlines()[0]})') from e
+    if getattr(torchcodec, 'ffmpeg_major_version', 1) is None:
+        raise DecoderUnavailableError(_NO_FFMPEG)
     return VideoDecoder
 
 

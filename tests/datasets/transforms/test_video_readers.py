@@ -168,3 +168,28 @@ def test_codec_decord_cannot_decode_names_a_backend_that_can(tmp_path):
                              'cannot decode '
                              "this av1 video; use backend='pyav'")
     assert check_video(path, decoder='pyav') is None
+
+
+def test_torchcodec_failing_its_import_says_how_to_get_ffmpeg(monkeypatch):
+    """Older torchcodec releases (0.14) raise ``RuntimeError`` from
+    ``import torchcodec`` when no FFmpeg loads: the same clear
+    ``DecoderUnavailableError``, with torchcodec's first line."""
+
+    class FailingImport:
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name == 'torchcodec':
+                raise RuntimeError('Could not load libtorchcodec. Likely '
+                                   'causes:\n  1. FFmpeg ...')
+            return None
+
+    for name in [m for m in sys.modules
+                 if m == 'torchcodec' or m.startswith('torchcodec.')]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, 'meta_path', [FailingImport] + sys.meta_path)
+    with pytest.raises(DecoderUnavailableError) as info:
+        check_backend('torchcodec')
+    assert 'found no FFmpeg shared libraries' in str(info.value)
+    assert 'torchcodec_ffmpeg' in str(info.value)
+    assert 'Could not load libtorchcodec.' in str(info.value)
