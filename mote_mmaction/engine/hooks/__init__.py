@@ -8,6 +8,7 @@ from .nan_guard_hook import MoTENaNGuardHook
 from .resume_hook import MoTEResumeHook
 from .routing_step_hook import MoTERoutingStepHook
 from .score_check_hook import MoTEScoreCheckHook
+from .visualization_hook import MoTEVisualizationHook
 from .vocabulary_hook import MoTEVocabularyHook
 from .zeroshot_eval_hook import MoTEZeroShotEvalHook
 
@@ -15,6 +16,6 @@ __all__ = [
     'MoTEBadVideoReportHook', 'MoTECLIPBlendHook', 'MoTECheckpointHook',
     'MoTEClassCheckHook', 'MoTEMergedExportHook', 'MoTENaNGuardHook',
     'MoTEResumeHook',
-    'MoTERoutingStepHook', 'MoTEScoreCheckHook', 'MoTEVocabularyHook',
-    'MoTEZeroShotEvalHook'
+    'MoTERoutingStepHook', 'MoTEScoreCheckHook', 'MoTEVisualizationHook',
+    'MoTEVocabularyHook', 'MoTEZeroShotEvalHook'
 ]
