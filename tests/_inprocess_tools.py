@@ -21,18 +21,18 @@ class Result:
     stderr: str
 
 
-def run_script(script: str, *args: str) -> Result:
-    """``python script *args`` from the repository root, in this process:
-    what ``subprocess.run`` would give (``sys.exit(msg)`` is exit code 1
-    with ``msg`` on stderr; an uncaught exception is 1 with its
-    traceback)."""
+def run_script(script: str, *args: str, cwd: str = REPO) -> Result:
+    """``python script *args`` from ``cwd`` (default: the repository root),
+    in this process: what ``subprocess.run`` would give (``sys.exit(msg)``
+    is exit code 1 with ``msg`` on stderr; an uncaught exception is 1 with
+    its traceback). ``script`` is relative to the repository."""
     out, err = io.StringIO(), io.StringIO()
-    argv, cwd, path = sys.argv, os.getcwd(), list(sys.path)
+    argv, old_cwd, path = sys.argv, os.getcwd(), list(sys.path)
     code = 0
     try:
         sys.argv = [script, *map(str, args)]
         sys.path[:0] = [osp.join(REPO, osp.dirname(script))]
-        os.chdir(REPO)
+        os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 runpy.run_path(osp.join(REPO, script),
@@ -48,7 +48,7 @@ def run_script(script: str, *args: str) -> Result:
                 code = 1
     finally:
         sys.argv, sys.path[:] = argv, path
-        os.chdir(cwd)
+        os.chdir(old_cwd)
     return Result(code, out.getvalue(), err.getvalue())
 
 

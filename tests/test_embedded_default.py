@@ -26,7 +26,7 @@ def demo_run(tmp_path_factory):
     work, data = tmp / 'work', tmp / 'data'
     # in this process (the command a user types is the same script)
     res = run_script('tools/run_embedded_default.py', '--work-dir',
-                     str(work), '--data-root', str(data), '--epochs', '1',
+                     str(work), '--data-root', str(data), '--epochs', '2',
                      '--train-videos', '3', '--test-videos', '2',
                      '--pretrain-steps', '150', '--only', 'mote')
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
@@ -56,6 +56,16 @@ def test_embedded_default_shortened(demo_run):
     assert (work / 'console.log').stat().st_size > 0
     logs = '\n'.join(p.read_text() for p in work.rglob('*.log'))
     assert 'zeroshot/tradeoff' in logs and 'System environment' in logs
+
+    # validated every epoch: the curves and the trade-off plot have a point
+    # per epoch, written next to summary.json
+    for png in ('curves_mote.png', 'tradeoff.png'):
+        assert (work / png).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert f'plots: {work}/curves_mote.png, {work}/tradeoff.png' in out
+    curves = json.loads((work / 'curves_mote.json').read_text())
+    assert [x for x, _ in curves['accuracy']['acc/top1']] == [1, 2]
+    assert [x for x, _ in curves['accuracy']['zeroshot/hm']] == [1, 2]
+    assert {'loss_cls', 'loss_wmr', 'loss_mse'} <= set(curves['loss'])
 
     # the merged export is a single-FFN checkpoint with the class table
     ckpt = torch.load(str(work / 'mote' / 'mote_merged.pth'),

@@ -38,7 +38,7 @@ MIM_EXTS = dict(
     configs=('.py', '.yml', '.txt', '.csv'), tools=('.py', '.sh', '.md'))
 EXTRAS = dict(
     tests='tests.txt', mim='mminstall.txt', decoders='decoders.txt',
-    plot='plot.txt')
+    plot='plot.txt', demo='demo.txt')
 
 
 def copy_ignore(path: str, names: List[str]) -> Set[str]:

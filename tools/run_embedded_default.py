@@ -14,7 +14,12 @@
    with TFM;
 5. prints close-set top-1 (fine-tuning classes, new clips), zero-shot
    top-1 (held-out classes, named only) and their harmonic mean for the
-   three, and writes them to ``<work-dir>/summary.json``.
+   three, and writes them to ``<work-dir>/summary.json``;
+6. draws, next to it, ``tradeoff.png`` (close-set and zero-shot top-1
+   per epoch of (b) and (c), from their every-epoch validation) and
+   ``curves_plain.png`` / ``curves_mote.png`` (losses, learning rate,
+   accuracies: ``tools/analysis/plot_curves.py``), when matplotlib is
+   installed.
 
 Every test uses the config's test views (2 clips x 3 crops). MMEngine's
 logs go to ``<work-dir>`` only; the console shows one line per phase.
@@ -22,6 +27,7 @@ logs go to ``<work-dir>`` only; the console shows one line per phase.
 import argparse
 import contextlib
 import copy
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -29,7 +35,7 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path[:0] = [REPO, osp.join(REPO, 'tools', 'analysis')]
 
 import mote_mmaction  # noqa: E402,F401
 import torch  # noqa: E402
@@ -127,8 +133,6 @@ def load_cfg(args) -> Config:
 def set_epochs(cfg: Config, epochs: int) -> None:
     """Shorten or lengthen the schedule, keeping its shape."""
     cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_begin = epochs
-    cfg.train_cfg.val_interval = epochs
     warmup, cosine = cfg.param_scheduler
     if epochs < 2:  # too short for a warm-up epoch
         cfg.param_scheduler = [cosine]
@@ -210,6 +214,42 @@ def train(cfg: Config, work_dir: str, log) -> Runner:
 def last_checkpoint(work_dir: str) -> str:
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         return f.read().strip()
+
+
+def plot_runs(work: str, keys) -> list:
+    """The PNGs next to ``summary.json``: per trained model its curves
+    (``plot_curves.py``), and the per-epoch close-set and zero-shot top-1
+    of all of them in one ``tradeoff.png``. Returns the files written."""
+    import plot_curves
+    import plot_tradeoff
+    from run_scalars import load_run
+    names = dict(ROWS)
+    written, series = [], {}
+    for key in keys:
+        png = osp.join(work, f'curves_{key}.png')
+        plot_curves.plot_work_dir(osp.join(work, key), png)
+        written.append(png)
+        series[key] = plot_tradeoff.val_curves(load_run(osp.join(work, key)))
+    plt = plot_tradeoff.import_pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for i, key in enumerate(keys):
+        colour = f'C{i}'
+        for metric, style, what in (('acc/top1', '-', 'close-set'),
+                                    ('zeroshot/hm', '--', 'zero-shot')):
+            xs, ys = zip(*series[key][metric])
+            ax.plot(xs, ys, style, color=colour, marker='o', markersize=3,
+                    label=f'{names[key][4:].split(",")[0]}: {what}')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('top-1 (%)')
+    ax.set_title('fine-tuning: close-set gained, zero-shot kept?',
+                 fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    png = osp.join(work, 'tradeoff.png')
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    return written + [png]
 
 
 def print_table(results: dict, chance: dict) -> None:
@@ -308,11 +348,20 @@ def main(argv=None):
         summary['merged_experts'] = merged['meta'].get('merged_from')
     atomic_write_text(osp.join(work, 'summary.json'),
                       json.dumps(summary, indent=2))
+    trained = [k for k in ('plain', 'mote') if k in args.only]
+    pngs = []
+    if trained and importlib.util.find_spec('matplotlib') is None:
+        print('no plots: matplotlib is not installed (pip install '
+              '"mote_mmaction[plot]")')
+    elif trained:
+        pngs = plot_runs(work, trained)
     print_table(results, chance)
     print(f'\n{len(SEEN_CLASSES)} fine-tuning classes (time-reversal pairs),'
           f' {len(HELD_OUT_CLASSES)} held-out classes named only; '
           f'{summary["wall_seconds"]} s wall, {summary["cpu_seconds"]} s CPU')
     print(f'summary: {osp.join(work, "summary.json")}')
+    if pngs:
+        print(f'plots: {", ".join(pngs)}')
     log.close()
 
 

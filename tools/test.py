@@ -2,12 +2,16 @@
 """Test a checkpoint with MMEngine's Runner.
 
     python tools/test.py configs/mote/k400.py CKPT [--dump results.pkl]
+    python tools/test.py CONFIG CKPT --show-dir vis --interval 10
     bash tools/dist_test.sh configs/mote/zeroshot_ucf101.py CKPT 8 \
         --cfg-options test_dataloader.dataset.split=2
 
 The checkpoint is read without running code from it (see
 docs/reliability.md) and must set every model parameter; NaN/inf scores
-stop the test (``MoTEScoreCheckHook``).
+stop the test (``MoTEScoreCheckHook``). ``--show-dir`` draws the ground
+truth and top-3 predictions on the frames of every ``--interval``-th clip
+(``MoTEVisualizationHook``: MMAction2's ``VisualizationHook`` cannot take
+multi-view ``[V, C, T, H, W]`` inputs).
 """
 import argparse
 import os
@@ -27,6 +31,12 @@ def parse_args():
         '--dump',
         type=str,
         help='dump predictions to a pickle file (.pkl)')
+    parser.add_argument(
+        '--show-dir',
+        help='draw the predictions on the frames, one JPEG per clip, here')
+    parser.add_argument(
+        '--interval', type=int, default=1,
+        help='with --show-dir: draw every N-th clip')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -62,6 +72,11 @@ def merge_args(cfg, args):
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = ([*evaluator, dump] if isinstance(
             evaluator, (list, tuple)) else [evaluator, dump])
+    if args.show_dir is not None:
+        cfg.default_hooks = dict(cfg.get('default_hooks') or {})
+        cfg.default_hooks['visualization'] = dict(
+            type='MoTEVisualizationHook', enable=True, out_dir=args.show_dir,
+            interval=args.interval)
     cfg.load_from = args.checkpoint
     return cfg
 

@@ -128,6 +128,40 @@ def atomic_write(path: str, mode: str = 'wb',
     _fsync_dir(folder)
 
 
+@contextlib.contextmanager
+def atomic_path(path: str, suffix: str = '') -> Iterator[str]:
+    """A temporary file name that replaces ``path`` when the block ends,
+    for writers that take a name rather than a file (OpenCV's
+    ``VideoWriter``); as :func:`atomic_write` otherwise.
+
+    Args:
+        path (str): Destination file. Its folder is created if needed.
+        suffix (str): Ending of the temporary name (writers that pick the
+            format from the extension need it).
+
+    Yields:
+        str: The temporary path (exists, empty).
+    """
+    path = osp.abspath(osp.expanduser(path))
+    folder = osp.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}{TMP_INFIX}', suffix=suffix,
+        dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        with open(tmp, 'rb+') as f:
+            os.fsync(f.fileno())
+        os.chmod(tmp, _open_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+    _fsync_dir(folder)
+
+
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_write(path, 'w', encoding='utf-8') as f:

@@ -31,3 +31,25 @@ def test_losses_reach_tensorboard(motion_train_cfg, tmp_path):
     tags = acc.Tags()['scalars']
     assert {'loss', 'loss_cls', 'loss_wmr', 'loss_mse'} <= set(tags)
     assert len(acc.Scalars('loss_cls')) == 2
+
+
+def test_docs_tensorboard_recipe_is_the_shipped_one(tmp_path):
+    """docs/protocols.md's TensorBoard config, written next to k400.py,
+    gives the visualizer the test above trains with (a --cfg-options
+    one-liner cannot: DictAction reads `[dict(...)]` as strings)."""
+    import re
+    import shutil
+    doc = open(osp.join(REPO, 'docs', 'protocols.md')).read()
+    snippet, = re.findall(r'<!-- tensorboard-config -->\n```python\n(.*?)```',
+                          doc, re.S)
+    assert "vis_backends=\"[dict(" not in doc
+    shutil.copytree(osp.join(REPO, 'configs'), str(tmp_path / 'configs'))
+    mine = tmp_path / 'configs' / 'mote' / 'my_tensorboard.py'
+    mine.write_text(snippet)
+    cfg = Config.fromfile(str(mine))
+    shipped = Config.fromfile(
+        osp.join(REPO, 'configs', 'mote', 'k400_tensorboard.py'))
+    assert cfg.visualizer.vis_backends == shipped.visualizer.vis_backends
+    assert [b['type'] for b in cfg.visualizer.vis_backends] == [
+        'LocalVisBackend', 'TensorboardVisBackend']
+    assert cfg.model == shipped.model

@@ -24,12 +24,15 @@ def test_blend_sweep(motion_dataset, tmp_path):
     clip_file = str(tmp_path / 'tiny_clip.pth')
     torch.save(clip.state_dict(), clip_file)
 
-    def cfg(classes, ann):
+    def cfg(classes, ann, blend_hook=True, pretrained=clip_file):
+        hooks = [dict(type='MoTEVocabularyHook')]
+        if blend_hook:
+            hooks.append(dict(type='MoTECLIPBlendHook'))
         return Config(dict(
             default_scope='mmaction',
             custom_imports=dict(imports=['mote_mmaction']),
             model=dict(tiny_mote_model_cfg(motion_dataset.classes,
-                                           pretrained=clip_file),
+                                           pretrained=pretrained),
                        test_cfg=dict(clip_blend_alpha=0.99)),
             test_dataloader=dict(
                 batch_size=4, num_workers=0,
@@ -40,8 +43,7 @@ def test_blend_sweep(motion_dataset, tmp_path):
                              test_mode=True, pipeline=tiny_video_pipeline())),
             test_evaluator=dict(type='AccMetric'),
             test_cfg=dict(type='TestLoop'),
-            custom_hooks=[dict(type='MoTEVocabularyHook'),
-                          dict(type='MoTECLIPBlendHook')],
+            custom_hooks=hooks,
             log_level='WARNING'))
 
     closeset = str(tmp_path / 'closeset.py')
@@ -50,8 +52,10 @@ def test_blend_sweep(motion_dataset, tmp_path):
     sub = tmp_path / 'sub.txt'
     sub.write_text(''.join(ln for ln in open(motion_dataset.val_ann)
                            if ln.split()[-1] in '01'))
+    # no MoTECLIPBlendHook here (as the demo config): the sweep must blend
+    # anyway, and its dataset has no {split}: one test, not three
     zeroshot = str(tmp_path / 'zeroshot_toy.py')
-    cfg(motion_dataset.classes[:2], str(sub)).dump(zeroshot)
+    cfg(motion_dataset.classes[:2], str(sub), blend_hook=False).dump(zeroshot)
     model = MODELS.build(Config.fromfile(closeset).model)
     model.cls_head.train_table()
     # the "fine-tuned" visual weights: CLIP's plus noise, so alpha 1 and 0
@@ -72,11 +76,16 @@ def test_blend_sweep(motion_dataset, tmp_path):
     out = tmp_path / 'sweep'
     res = run_script('tools/analysis/blend_sweep.py', ckpt, '--alphas',
                      '1.0', '0.0', '--config', closeset,
-                     '--zeroshot-configs', zeroshot, '--splits', '1',
-                     '--out-dir', str(out))
+                     '--zeroshot-configs', zeroshot, '--splits', '1', '2',
+                     '3', '--out-dir', str(out))
     assert res.returncode == 0, res.stderr[-3000:]
+    assert 'no {split} placeholder, 1 distinct split' in res.stdout
     rows = json.loads((out / 'blend_sweep.json').read_text())
     assert [r['alpha'] for r in rows] == [1.0, 0.0]
+    for r in rows:
+        assert r['datasets']['toy']['n'] == 1
+    assert sorted(p.name for p in (out / 'alpha1').iterdir()) == [
+        'closeset', 'toy']
     for r in rows:
         # 4 classes x 3 clips close-set, 2 x 3 zero-shot: exact steps
         assert round(r['closeset_top1'] * 12 / 100, 6).is_integer()
@@ -95,3 +104,66 @@ def test_blend_sweep(motion_dataset, tmp_path):
     assert ft != orig  # the two ends are distinguishable
     assert rows[0]['closeset_top1'] == pytest.approx(ft)
     assert rows[1]['closeset_top1'] == pytest.approx(orig)
+    # the hook-less zero-shot config was blended too: alpha 0 is CLIP's
+    assert rows[0]['hmzs'] == pytest.approx(top1(zeroshot, ckpt))
+    assert rows[1]['hmzs'] == pytest.approx(top1(zeroshot, clip_ckpt))
+
+    # a config with no CLIP file to blend with is refused before any test
+    no_clip = str(tmp_path / 'no_clip.py')
+    cfg(motion_dataset.class_file, motion_dataset.val_ann,
+        pretrained=None).dump(no_clip)
+    refused = tmp_path / 'refused'
+    res = run_script('tools/analysis/blend_sweep.py', ckpt, '--alphas', '0.5',
+                     '--config', no_clip, '--zeroshot-configs', zeroshot,
+                     '--out-dir', str(refused))
+    assert res.returncode == 1
+    assert 'no_clip.py: no original CLIP file' in res.stderr
+    assert '--clip-pretrained PATH' in res.stderr
+    assert not refused.exists()
+    # ... and with --clip-pretrained it blends: alpha 0 is CLIP again
+    res = run_script('tools/analysis/blend_sweep.py', ckpt, '--alphas', '0',
+                     '--config', no_clip, '--zeroshot-configs', zeroshot,
+                     '--clip-pretrained', clip_file, '--out-dir',
+                     str(refused))
+    assert res.returncode == 0, res.stderr[-3000:]
+    row, = json.loads((refused / 'blend_sweep.json').read_text())
+    assert row['closeset_top1'] == pytest.approx(orig)
+
+
+def test_blend_sweep_refuses_a_blended_checkpoint(motion_dataset, tmp_path):
+    """A checkpoint whose meta records a blend is not blended again by the
+    hook; the sweep must not report it under another alpha."""
+    torch.manual_seed(1)
+    clip = open_clip.CLIP(**tiny_clip_arch())
+    clip_file = str(tmp_path / 'tiny_clip.pth')
+    torch.save(clip.state_dict(), clip_file)
+    cfg = Config(dict(
+        default_scope='mmaction',
+        custom_imports=dict(imports=['mote_mmaction']),
+        model=tiny_mote_model_cfg(motion_dataset.classes,
+                                  pretrained=clip_file, num_layers=1),
+        test_dataloader=dict(
+            batch_size=6, num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='MoTEVideoDataset',
+                         ann_file=motion_dataset.val_ann,
+                         class_names=motion_dataset.class_file,
+                         data_prefix=motion_dataset.data_prefix,
+                         test_mode=True, pipeline=tiny_video_pipeline())),
+        test_evaluator=dict(type='AccMetric'),
+        test_cfg=dict(type='TestLoop'),
+        log_level='WARNING'))
+    config = str(tmp_path / 'closeset.py')
+    cfg.dump(config)
+    model = MODELS.build(cfg.model)
+    model.cls_head.train_table()
+    ckpt = str(tmp_path / 'blended.pth')
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(clip_blend_alpha=0.9)), ckpt)
+    res = run_script('tools/analysis/blend_sweep.py', ckpt, '--alphas', '0.5',
+                     '--config', config, '--zeroshot-configs', config,
+                     '--out-dir', str(tmp_path / 'sweep'))
+    assert res.returncode == 1
+    assert 'carry the blend alpha=0.9' in res.stderr
+    assert 'convert without --alpha' in res.stderr
+    assert not (tmp_path / 'sweep' / 'blend_sweep.json').exists()

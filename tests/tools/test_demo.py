@@ -92,3 +92,54 @@ def test_demo_labels_file_and_missing_video(model_files, monkeypatch,
     with pytest.raises(FileNotFoundError, match='nope.mp4'):
         run_demo([cfg_path, ckpt, str(tmp / 'nope.mp4'), '--labels', 'a,b'],
                  monkeypatch, capsys)
+
+
+def test_demo_out_filename_draws_the_topk(model_files, monkeypatch, capsys):
+    """--out-filename: the written video, decoded again, has every frame of
+    the input with the printed top-k drawn in its corner and the rest of
+    the picture unchanged."""
+    import decord
+    import numpy as np
+    sys.path.insert(0, osp.join(REPO, 'tools', 'demo'))
+    from video_overlay import draw_lines, format_lines
+    cfg_path, ckpt, tmp = model_files
+    video = str(tmp / 'src.avi')
+    write_motion_clip(video, 'growing', num_frames=16, seed=3,
+                      size=(96, 96))
+    out_file = tmp / 'labelled.avi'
+    out = run_demo([cfg_path, ckpt, video, '--labels',
+                    'moving left,growing,shrinking', '--topk', '2',
+                    '--out-filename', str(out_file), '--font-scale', '0.4'],
+                   monkeypatch, capsys)
+    assert f'16 frames with the top-2 labels -> {out_file}' in out
+    ranked = [ln.split('. ', 1)[1].rsplit(': ', 1) for ln in out.splitlines()
+              if ln[:2] in ('1.', '2.')]
+    ranked = [(name, float(p)) for name, p in ranked]
+    assert oct(out_file.stat().st_mode & 0o777) != '0o600'
+    src = decord.VideoReader(video)
+    written = decord.VideoReader(str(out_file))
+    assert len(written) == len(src) == 16
+    for i in (0, 15):
+        frame = written[i].asnumpy().astype(np.float32)
+        orig = src[i].asnumpy()
+        expected = draw_lines(orig, format_lines(ranked), 0.4)
+        swapped = draw_lines(orig, format_lines(ranked[::-1]), 0.4)
+        # the printed ranking is drawn, in its order (codec noise aside)
+        err = np.abs(frame - expected).mean()
+        assert err < np.abs(frame - swapped).mean()
+        assert err < np.abs(frame - orig).mean()
+        assert err < 4
+        # below the text box the picture is the input's
+        assert np.abs(frame[60:] - orig[60:]).mean() < 4
+
+
+def test_demo_out_filename_rejects_unknown_container(
+        model_files, monkeypatch, capsys):
+    cfg_path, ckpt, tmp = model_files
+    video = str(tmp / 'src2.mp4')
+    write_motion_clip(video, 'growing', num_frames=8)
+    with pytest.raises(ValueError, match=r"cannot write '\.gif'.*\.avi"):
+        run_demo([cfg_path, ckpt, video, '--labels', 'a,b',
+                  '--out-filename', str(tmp / 'out.gif')],
+                 monkeypatch, capsys)
+    assert not list(tmp.glob('.out.gif*'))

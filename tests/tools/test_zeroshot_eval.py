@@ -52,10 +52,12 @@ def test_zeroshot_eval_over_splits(tmp_path):
 
     out = str(tmp_path / 'report.json')
     res = run_script('tools/analysis/zeroshot_eval.py', ckpt,
-                     '--configs', config, '--splits', '1', '2',
+                     '--configs', config, '--splits', '1', '2', '2',
                      '--closeset-top1', '50', '--work-dir',
                      str(tmp_path / 'w'), '--out', out)
     assert res.returncode == 0, res.stderr[-3000:]
+    # the repeated split is tested once
+    assert '2 distinct split(s) (1, 2)' in res.stdout
     report = json.loads(open(out).read())
     toy = report['datasets']['toy']
     assert toy['n'] == 2 and len(toy['splits']) == 2

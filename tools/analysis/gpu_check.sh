@@ -168,7 +168,7 @@ if compgen -G "$BUNDLE/*.whl" > /dev/null; then
         "$BUNDLE_SITE"
     export PYTHONPATH="$BUNDLE_SITE:$PYTHONPATH"
 fi
-if FFMPEG=$($PY -m mote_mmaction.datasets.transforms.torchcodec_ffmpeg \
+if FFMPEG=$($PY -m mote_mmaction.compat.torchcodec_ffmpeg \
         2> "$LOGS/ffmpeg.log"); then
     export LD_LIBRARY_PATH="$FFMPEG${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi

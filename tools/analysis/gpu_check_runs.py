@@ -101,7 +101,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def make_clips(root: str, args: argparse.Namespace) -> List[str]:
     """``args.videos`` h264 clips of a panning texture, cached in root."""
-    from mote_mmaction.benchmarking.clips import write_clip
+    from mote_mmaction.toolkit.benchmarking.clips import write_clip
     os.makedirs(root, exist_ok=True)
     w, h = (int(v) for v in args.video_size.lower().split('x'))
     files = []
@@ -118,7 +118,7 @@ def write_lists(root: str, files: Sequence[str], entries: int,
                 num_classes: int) -> Dict[str, str]:
     """A video list of ``entries`` lines over ``files`` and a class-name
     file of ``num_classes`` generated names."""
-    from mote_mmaction.utils.atomic_io import atomic_write_text
+    from mote_mmaction.compat.atomic_io import atomic_write_text
     ann = osp.join(root, f'list_{entries}_{num_classes}.txt')
     names = osp.join(root, f'classes_{num_classes}.txt')
     atomic_write_text(ann, ''.join(
@@ -153,7 +153,7 @@ def scalars_rows(work_dir: str) -> List[dict]:
 
 
 def finish(result: dict, path: str, ok: bool) -> None:
-    from mote_mmaction.utils.atomic_io import atomic_write_text
+    from mote_mmaction.compat.atomic_io import atomic_write_text
     result['ok'] = bool(ok)
     atomic_write_text(path, json.dumps(result, indent=2))
     print('==', json.dumps(result))

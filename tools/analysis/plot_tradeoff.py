@@ -3,18 +3,22 @@
 
     python tools/analysis/plot_tradeoff.py work_dirs/k400 --out tradeoff.png
 
-Reads the newest ``<timestamp>/vis_data/scalars.json`` of a training run
-(MMEngine's ``LocalVisBackend``): the val lines carry ``acc/top1`` and the
+Reads every ``<timestamp>/vis_data/scalars.json`` of a training run
+(MMEngine's ``LocalVisBackend``), resumed runs joined in order
+(``run_scalars.py``): the val lines carry ``acc/top1`` and the
 ``zeroshot/<name>/top1``, ``zeroshot/hm`` and ``zeroshot/tradeoff`` that
 ``MoTEZeroShotEvalHook`` logs. Needs matplotlib (``pip install
 "mote_mmaction[plot]"``).
 """
 import argparse
-import glob
 import json
 import os.path as osp
 import sys
 from typing import Dict, List
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+from run_scalars import RunScalars, load_run  # noqa: E402
 
 
 def parse_args():
@@ -26,43 +30,25 @@ def parse_args():
     return parser.parse_args()
 
 
-def find_scalars(work_dir: str) -> str:
-    """The newest ``scalars.json`` of a run."""
-    if osp.isfile(work_dir):
-        return work_dir
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    if not files:
-        raise FileNotFoundError(f'{work_dir}: no */vis_data/scalars.json '
-                                '(LocalVisBackend of a training run)')
-    return files[-1]
-
-
-def val_curves(path: str, main_metric: str = 'acc/top1'
+def val_curves(run: RunScalars, main_metric: str = 'acc/top1'
                ) -> Dict[str, List[List[float]]]:
-    """``{key: [[epoch, percent], ...]}`` of the val lines of a
-    ``scalars.json``: the main metric and every ``zeroshot/*`` key.
+    """``{key: [[epoch, percent], ...]}`` of a run's val lines: the main
+    metric and every ``zeroshot/*`` key.
 
     Raises:
         ValueError: No val line has the main metric.
     """
     curves: Dict[str, List[List[float]]] = {}
-    with open(path, encoding='utf-8') as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise ValueError(f'{path} line {i}: not JSON') from None
-            if main_metric not in row:
-                continue  # a training line
-            for key, value in row.items():
-                if key == main_metric or key.startswith('zeroshot/'):
-                    curves.setdefault(key, []).append(
-                        [row['step'], 100.0 * float(value)])
+    for row in run.val:
+        if main_metric not in row:
+            continue
+        for key, value in row.items():
+            if key == main_metric or key.startswith('zeroshot/'):
+                curves.setdefault(key, []).append(
+                    [row['step'], 100.0 * float(value)])
     if main_metric not in curves:
-        raise ValueError(f'{path}: no val line with {main_metric!r}')
+        raise ValueError(f'{", ".join(run.files)}: no val line with '
+                         f'{main_metric!r}')
     return curves
 
 
@@ -106,8 +92,8 @@ def plot(curves, out: str, main_metric: str = 'acc/top1') -> None:
 def main():
     args = parse_args()
     try:
-        scalars = find_scalars(args.work_dir)
-        curves = val_curves(scalars, args.main_metric)
+        run = load_run(args.work_dir)
+        curves = val_curves(run, args.main_metric)
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
     out = args.out or osp.join(
@@ -116,7 +102,8 @@ def main():
     plot(curves, out, args.main_metric)
     with open(osp.splitext(out)[0] + '.json', 'w') as f:
         json.dump(curves, f, indent=2)
-    print(f'{", ".join(curves)} from {scalars} -> {out}')
+    print(f'{", ".join(curves)} from {len(run.files)} run(s) '
+          f'({", ".join(run.files)}) -> {out}')
 
 
 if __name__ == '__main__':

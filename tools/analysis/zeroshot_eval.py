@@ -14,6 +14,7 @@ import argparse
 import json
 import os.path as osp
 import sys
+from typing import Callable, List, Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))
@@ -58,31 +59,82 @@ def parse_args():
     return parser.parse_args()
 
 
-def evaluate_split(config: str, checkpoint: str, split: str, work_dir: str,
-                   cfg_options=None) -> float:
-    """Top-1 (percent) of one split, through MMEngine's test loop."""
+def split_placeholders(cfg: Config) -> bool:
+    """Whether the test dataset's paths contain ``{split}`` (the only way a
+    ``split`` value changes what is tested, see ``MoTEVideoDataset``)."""
+    dataset = dict(cfg.test_dataloader.dataset)
+    dataset.pop('pipeline', None)
+    return '{split}' in repr(dataset)
+
+
+def distinct_splits(config: str, splits: Sequence[str],
+                    cfg_options=None) -> List[Optional[str]]:
+    """The splits of ``config`` that are different tests, each once.
+
+    Repeated names are dropped; a config whose test dataset has no
+    ``{split}`` placeholder has one test whatever the split (``[None]``).
+    Prints what was found, so a split-less config is never reported as
+    several identical splits.
+    """
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    cfg.test_dataloader.dataset.split = split
+    unique = list(dict.fromkeys(str(s) for s in splits))
+    if not split_placeholders(cfg):
+        print(f'{config}: its test dataset has no {{split}} placeholder, '
+              f'1 distinct split (tested once; {len(unique)} requested)')
+        return [None]
+    print(f'{config}: {len(unique)} distinct split(s) '
+          f'({", ".join(unique)})')
+    return unique
+
+
+def evaluate_split(config: str, checkpoint: str, split: Optional[str],
+                   work_dir: str, cfg_options=None,
+                   prepare: Optional[Callable[[Config], None]] = None,
+                   check: Optional[Callable[[Runner], None]] = None
+                   ) -> float:
+    """Top-1 (percent) of one split, through MMEngine's test loop.
+
+    Args:
+        split: Fills the dataset's ``{split}``; None leaves it unset.
+        prepare: Edits the loaded config before the runner is built.
+        check: Called with the runner after the test (raise to refuse the
+            result).
+    """
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if split is not None:
+        cfg.test_dataloader.dataset.split = split
     cfg.load_from = checkpoint
     cfg.work_dir = work_dir
     cfg.launcher = 'none'
     ensure_score_check(cfg)  # NaN/inf scores stop, naming the videos
-    metrics = Runner.from_cfg(cfg).test()
+    if prepare is not None:
+        prepare(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if check is not None:
+        check(runner)
     return 100.0 * float(metrics['acc/top1'])
 
 
 def run(checkpoint, configs, splits, work_dir, closeset_top1=None,
-        cfg_options=None) -> dict:
+        cfg_options=None, prepare=None, check=None) -> dict:
+    """Zero-shot summary over every distinct split of each config (see
+    :func:`distinct_splits`); ``prepare``/``check`` as in
+    :func:`evaluate_split`."""
     per_dataset = {}
     for config in configs:
         name = osp.splitext(osp.basename(config))[0].replace(
             'zeroshot_', '').replace('_vit-l14', '')
         per_dataset[name] = [
-            evaluate_split(config, checkpoint, s,
-                           osp.join(work_dir, f'{name}_split{s}'),
-                           cfg_options) for s in splits
+            evaluate_split(
+                config, checkpoint, s,
+                osp.join(work_dir, name if s is None else f'{name}_split{s}'),
+                cfg_options, prepare, check)
+            for s in distinct_splits(config, splits, cfg_options)
         ]
     return zeroshot_summary(per_dataset, closeset_top1)
 

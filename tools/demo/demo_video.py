@@ -5,6 +5,13 @@
         my_video.mp4 --labels "riding a bike,playing guitar,cooking"
     python tools/demo/demo_video.py CONFIG CKPT video.webm \
         --labels-file labels.txt --topk 3
+    python tools/demo/demo_video.py CONFIG CKPT video.mp4 \
+        --labels "riding a bike,playing guitar" --out-filename out.mp4
+
+``--out-filename`` (``.mp4``, ``.avi`` or ``.mkv``) writes the video with
+the top-k labels and scores drawn on every frame, as MMAction2's
+``demo/demo.py`` does (``--fps``, ``--font-scale``, ``--font-color``,
+``--target-resolution`` as there).
 
 Labels come from ``--labels`` (comma separated) or ``--labels-file`` (one
 per line, an ``id,name`` CSV, or a descriptor vocabulary with several
@@ -30,9 +37,11 @@ The embedded demo's model (after ``python tools/run_embedded_default.py``)::
 import argparse
 import os.path as osp
 import sys
+from typing import List, Optional, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+HERE = osp.dirname(osp.abspath(__file__))
+# the repository (mote_mmaction) and this folder (video_overlay)
+sys.path[:0] = [osp.dirname(osp.dirname(HERE)), HERE]
 
 import mote_mmaction  # noqa: E402,F401
 from mmaction.apis import inference_recognizer, init_recognizer  # noqa
@@ -41,6 +50,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mote_mmaction.vocabulary import \
     load_class_phrasings  # noqa: E402
 from mote_mmaction.vocabulary import load_class_names  # noqa: E402
+from video_overlay import (check_out_path, color_bgr,  # noqa: E402
+                           draw_lines, format_lines, read_frames, resize_to,
+                           write_video)
 
 
 def parse_args():
@@ -56,6 +68,20 @@ def parse_args():
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument(
+        '--out-filename',
+        help='write the video with the top-k labels drawn on it here '
+        '(.mp4, .avi or .mkv)')
+    parser.add_argument('--fps', type=float,
+                        help='frame rate of --out-filename (default: the '
+                        "input's)")
+    parser.add_argument('--font-scale', type=float,
+                        help='OpenCV font scale (default: from the height)')
+    parser.add_argument('--font-color', default='white',
+                        help='a colour name or #rrggbb')
+    parser.add_argument(
+        '--target-resolution', nargs=2, type=int, metavar=('W', 'H'),
+        help='resize the written frames; -1 keeps the aspect ratio')
     return parser.parse_args()
 
 
@@ -77,13 +103,36 @@ def classify(model, video: str, labels=None, topk: int = 5):
     return [(names[i], float(v)) for v, i in zip(values, idx.tolist())]
 
 
-def main():
-    args = parse_args()
-    cfg = Config.fromfile(args.config)
+def write_labelled_video(video: str, out: str,
+                         ranked: List[Tuple[str, float]],
+                         fps: Optional[float] = None,
+                         font_scale: Optional[float] = None,
+                         font_color: str = 'white',
+                         target: Optional[Tuple[int, int]] = None) -> int:
+    """Write ``video`` to ``out`` with ``ranked`` (label, score) drawn on
+    every frame; returns the frames written."""
+    b, g, r = color_bgr(font_color)  # frames are RGB
+    frames, src_fps, _ = read_frames(video)
+    lines = format_lines(ranked)
+    return write_video(
+        (draw_lines(resize_to(f, target), lines, font_scale, (r, g, b))
+         for f in frames), out, fps or src_fps)
+
+
+def load_model(config: str, checkpoint: str, device: str = 'cpu',
+               cfg_options: Optional[dict] = None):
+    """``init_recognizer`` of ``config`` and ``checkpoint``, a MoTE head
+    giving CLIP's probabilities (``test_scale_logits``, see above)."""
+    cfg = Config.fromfile(config)
     if cfg.model.get('cls_head', {}).get('type') == 'MoTEHead':
         cfg.model.cls_head.test_scale_logits = True
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return init_recognizer(cfg, checkpoint, device=device)
+
+
+def main():
+    args = parse_args()
     labels = None
     if args.labels and args.labels_file:
         sys.exit('give --labels or --labels-file, not both')
@@ -92,10 +141,21 @@ def main():
             [s for s in args.labels.split(',') if s.strip()])
     elif args.labels_file:
         labels = load_class_phrasings(args.labels_file)
-    model = init_recognizer(cfg, args.checkpoint, device=args.device)
-    for rank, (name, prob) in enumerate(
-            classify(model, args.video, labels, args.topk), 1):
+    if args.out_filename:
+        # a bad colour or container fails before the model is built
+        color_bgr(args.font_color)
+        check_out_path(args.out_filename)
+    model = load_model(args.config, args.checkpoint, args.device,
+                       args.cfg_options)
+    ranked = classify(model, args.video, labels, args.topk)
+    for rank, (name, prob) in enumerate(ranked, 1):
         print(f'{rank}. {name}: {prob:.4f}')
+    if args.out_filename:
+        n = write_labelled_video(
+            args.video, args.out_filename, ranked, args.fps, args.font_scale,
+            args.font_color, args.target_resolution)
+        print(f'{n} frames with the top-{len(ranked)} labels -> '
+              f'{args.out_filename}')
 
 
 if __name__ == '__main__':

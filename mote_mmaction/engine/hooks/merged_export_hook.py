@@ -17,7 +17,8 @@ class MoTEMergedExportHook(Hook):
 
     Produces ``<work_dir>/<out_file>`` (the single-FFN model plus the
     training class table) and ``<work_dir>/deploy_config.py`` (the training
-    config with ``num_experts=1``), each written atomically (a crash never
+    config with ``num_experts=1``; its runs log to ``<work_dir>/deploy``),
+    each written atomically (a crash never
     leaves half a file). With MMEngine's ``EMAHook`` the averaged weights
     (experts included) are merged.
     Only rank 0 writes. A model without MoTE experts
@@ -65,6 +66,10 @@ class MoTEMergedExportHook(Hook):
         cfg = runner.cfg.copy()
         cfg.model.cls_head.num_experts = 1
         cfg.load_from = path
+        # Runs of the deploy config (tools/test.py) dump their config,
+        # --cfg-options included, as <work_dir>/deploy_config.py: a folder
+        # of their own keeps them from overwriting this file.
+        cfg.work_dir = osp.join(runner.work_dir, 'deploy')
         atomic_write_text(
             osp.join(runner.work_dir, 'deploy_config.py'), cfg.pretty_text)
         runner.logger.info(f'Merged-expert model written to {path}' +
