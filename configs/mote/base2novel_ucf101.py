@@ -24,7 +24,7 @@ base_train_videos = 4816
 # _base2novel_base.py on its own, so it cannot use the values above.
 base_classes = split_root + '_base_classes.txt'
 model = dict(
-    cls_head=dict(num_classes=num_base_classes, class_names=base_classes))
+    cls_head=dict(num_classes=num_base_classes))
 train_dataloader = dict(
     dataset=dict(
         length=base_train_videos,

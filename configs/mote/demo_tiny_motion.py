@@ -25,7 +25,6 @@ model = dict(
         type='MoTEHead',
         num_classes=8,
         in_channels=64,
-        class_names=data_root + '/train_classes.txt',
         text_encoder=dict(
             type='CLIPTextEncoder', arch=tiny_arch, pretrained=clip_file),
         num_layers=2,

@@ -16,7 +16,7 @@ videos = data_root + '/videos'
 
 # From here on the same in every fewshot_*.py: MMEngine evaluates
 # _fewshot_base.py on its own, so it cannot use the values above.
-model = dict(cls_head=dict(num_classes=num_classes, class_names=class_names))
+model = dict(cls_head=dict(num_classes=num_classes))
 train_dataloader = dict(
     dataset=dict(
         length=full_train_videos,

@@ -30,7 +30,6 @@ model = dict(
         type='MoTEHead',
         num_classes=400,
         in_channels=512,
-        class_names=class_names,
         text_encoder=dict(
             type='CLIPTextEncoder', arch=clip_arch,
             pretrained=clip_pretrained),

@@ -28,7 +28,6 @@ model = dict(
         type='MoTEHead',
         num_classes=400,
         in_channels=512,
-        class_names={{_base_.class_names}},
         text_encoder=dict(
             type='CLIPTextEncoder', arch='ViT-B-16',
             pretrained={{_base_.clip_pretrained}}),

@@ -148,6 +148,9 @@ class MoTEVideoDataset(VideoDataset):
         self._logged_bad: Set[str] = set()
         self._failures: List[Tuple[str, str]] = []
         class_names = _fill_split(class_names, split)
+        #: The class-name file read (``None`` for inline lists).
+        self.class_names_file: Optional[str] = os.fspath(class_names) \
+            if isinstance(class_names, (str, os.PathLike)) else None
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if class_names is not None:
             try:

@@ -128,7 +128,28 @@ def load_model(config: str, checkpoint: str, device: str = 'cpu',
         cfg.model.cls_head.test_scale_logits = True
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    return init_recognizer(cfg, checkpoint, device=device)
+    model = init_recognizer(cfg, checkpoint, device=device)
+    head = getattr(model, 'cls_head', None)
+    names = training_class_names(cfg)
+    # configs name the training class-name file once, on the dataset
+    if getattr(head, 'class_names', False) is None and names is not None \
+            and (not isinstance(names, str) or osp.isfile(names)):
+        head.set_training_vocabulary(names)
+    return model
+
+
+def training_class_names(cfg):
+    """The training dataset's ``class_names`` in a config (through dataset
+    wrappers), or ``None``."""
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    while isinstance(dataset, dict):
+        if dataset.get('class_names') is not None:
+            names = dataset['class_names']
+            split = dataset.get('split')
+            return names.format(split=split) if isinstance(names, str) \
+                and split is not None else names
+        dataset = dataset.get('dataset')
+    return None
 
 
 def main():

@@ -23,13 +23,18 @@ def has_vocabulary(model: nn.Module) -> bool:
     return _vocabulary_target(model) is not None
 
 
-def set_vocabulary(model: nn.Module, names: Optional[Sequence[str]]) -> bool:
+def set_vocabulary(model: nn.Module, names: Optional[Sequence[str]],
+                   source: Optional[str] = None) -> bool:
     """Set the val/test vocabulary of a MoTE model or a model with a MoTE
-    head; returns False for models without one."""
+    head (``source``: their file, for logs); returns False for models
+    without one."""
     target = _vocabulary_target(model)
     if target is None:
         return False
-    target.set_vocabulary(None if names is None else list(names))
+    if names is None:
+        target.set_vocabulary(None)
+    else:
+        target.set_vocabulary(list(names), source=source)
     return True
 
 
@@ -37,6 +42,17 @@ def dataset_classes(dataset) -> Optional[Sequence[str]]:
     """``metainfo['classes']`` of a dataset (or a wrapped one), if any."""
     meta = getattr(dataset, 'metainfo', None) or {}
     return meta.get('classes')
+
+
+def dataset_vocabulary_file(dataset) -> Optional[str]:
+    """The class-name file of a dataset (or of the one it wraps), if it
+    read one (``MoTEVideoDataset.class_names_file``)."""
+    while dataset is not None:
+        path = getattr(dataset, 'class_names_file', None)
+        if path:
+            return path
+        dataset = getattr(dataset, 'dataset', None)
+    return None
 
 
 def dataset_vocabulary(dataset) -> Optional[Sequence]:

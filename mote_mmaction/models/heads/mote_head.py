@@ -48,11 +48,11 @@ class MoTEHead(BaseHead):
     Args:
         num_classes (int): Classes of the training vocabulary.
         in_channels (int): Frame embedding width ``D``.
-        class_names (str | Sequence[str]): Training vocabulary: a class-name
-            or descriptor file (see :func:`mote_mmaction.vocabulary.
-            load_class_names`, :mod:`mote_mmaction.vocabulary`)
-            or a
+        class_names (str | Sequence[str], optional): Training vocabulary:
+            a file of any format of :mod:`mote_mmaction.vocabulary` or a
             list. Its table is stored in checkpoints (TFM needs it).
+            Defaults to the training dataset's ``class_names``, which
+            ``MoTEVocabularyHook`` gives the head before training.
         text_encoder (dict): Config of the frozen text tower, e.g.
             ``dict(type='CLIPTextEncoder', arch='ViT-B-16', pretrained=...)``.
         test_class_names (str | Sequence[str], optional): Vocabulary for
@@ -99,8 +99,8 @@ class MoTEHead(BaseHead):
     def __init__(self,
                  num_classes: int,
                  in_channels: int,
-                 class_names: ClassNames,
-                 text_encoder: ConfigType,
+                 class_names: Optional[ClassNames] = None,
+                 text_encoder: Optional[ConfigType] = None,
                  test_class_names: Optional[ClassNames] = None,
                  num_layers: int = 4,
                  num_heads: Optional[int] = None,
@@ -131,6 +131,10 @@ class MoTEHead(BaseHead):
         if mse_target not in ('frame', 'video'):
             raise ValueError(f'mse_target must be frame or video, got '
                              f'{mse_target!r}')
+        if text_encoder is None:
+            raise ValueError(
+                'MoTEHead needs text_encoder, e.g. dict(type='
+                "'CLIPTextEncoder', arch='ViT-B-16', pretrained=<CLIP file>)")
         #: Vocabularies and the frozen text tower (never a child module).
         self.tables = ClassTables(class_names, num_classes, text_encoder,
                                   in_channels)
@@ -192,13 +196,21 @@ class MoTEHead(BaseHead):
         return None if self.tables.eval is None else [
             p[0] for p in self.tables.eval]
 
-    def set_vocabulary(self, class_names: Optional[ClassNames]) -> None:
+    def set_vocabulary(self, class_names: Optional[ClassNames],
+                       source: Optional[str] = None) -> None:
         """Use ``class_names`` at val/test; ``None`` restores training's.
 
         The table is built at the next eval forward (on that device) and
         cached by the text encoder, so switching back and forth is free.
+        ``source`` names their file in logs.
         """
-        self.tables.set_eval(class_names)
+        self.tables.set_eval(class_names, source)
+
+    def set_training_vocabulary(self, class_names: ClassNames,
+                                source: Optional[str] = None) -> None:
+        """Give a head built without ``class_names`` its training
+        vocabulary (the training dataset's, see ``MoTEVocabularyHook``)."""
+        self.tables.set_train(class_names, source)
 
     def init_weights(self) -> None:
         """Take ``logit_scale`` from the CLIP file when one is configured."""

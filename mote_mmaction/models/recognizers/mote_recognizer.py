@@ -33,11 +33,11 @@ class MoTERecognizer(Recognizer3D):
         self.clip_blend_applied: Optional[float] = None
 
     def set_vocabulary(self,
-                       class_names: Optional[Union[str,
-                                                   Sequence[str]]]) -> None:
+                       class_names: Optional[Union[str, Sequence[str]]],
+                       source: Optional[str] = None) -> None:
         """Score val/test clips against ``class_names`` (``None``: the
         training vocabulary). See :meth:`MoTEHead.set_vocabulary`."""
-        self.cls_head.set_vocabulary(class_names)
+        self.cls_head.set_vocabulary(class_names, source)
 
     def checkpoint_fit_hint(self, state, prefix: str,
                             checkpoint=None) -> Optional[str]:

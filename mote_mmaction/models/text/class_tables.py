@@ -25,10 +25,13 @@ class ClassTables:
 
     A test run needs no training class-name file (the checkpoint carries
     the training table), so a missing file is an error only when the table
-    must be built (:meth:`encode_train`).
+    must be built (:meth:`encode_train`). Without one (``None``) the
+    training dataset's vocabulary is given later (:meth:`set_train`, by
+    ``MoTEVocabularyHook`` before training), so a config names its
+    class-name file once, on the dataset.
 
     Args:
-        class_names (str | Sequence): Training vocabulary (see
+        class_names (str | Sequence, optional): Training vocabulary (see
             :mod:`mote_mmaction.vocabulary`).
         num_classes (int): Classes the head was built for.
         text_encoder (dict): Config of the frozen text tower.
@@ -36,28 +39,39 @@ class ClassTables:
             against the text tower's when its ``arch`` is known.
     """
 
-    def __init__(self, class_names: VocabularySource, num_classes: int,
-                 text_encoder: dict, in_channels: int) -> None:
+    def __init__(self, class_names: Optional[VocabularySource],
+                 num_classes: int, text_encoder: dict,
+                 in_channels: int) -> None:
         self._encoder = text_encoder
-        self.source = class_names
+        self.num_classes = num_classes
+        self.source: Optional[VocabularySource] = None
         #: The training file when it does not exist (yet).
         self.missing_file: Optional[str] = None
         #: Per class its phrasings, the name first.
         self.train: Optional[List[Phrasings]] = None
-        if isinstance(class_names, (str, os.PathLike)) and \
-                not osp.isfile(class_names):
-            self.missing_file = os.fspath(class_names)
-        else:
-            self.train = load_class_phrasings(class_names)
-            if len(self.train) != num_classes:
-                raise ValueError(
-                    f'num_classes={num_classes} but the class names '
-                    f'({describe_class_names(class_names, self.train)}) '
-                    f'hold {len(self.train)} names: set '
-                    f'model.cls_head.num_classes={len(self.train)}')
+        if class_names is not None:
+            self.set_train(class_names)
         self.eval: Optional[List[Phrasings]] = None
         self._eval_table: Optional[Tensor] = None
         self._check_width(in_channels)
+
+    def set_train(self, class_names: VocabularySource,
+                  source: Optional[str] = None) -> None:
+        """Use ``class_names`` as the training vocabulary (``source``: the
+        file they came from, for logs)."""
+        self.source = source or class_names
+        self.missing_file, self.train = None, None
+        if isinstance(class_names, (str, os.PathLike)) and \
+                not osp.isfile(class_names):
+            self.missing_file = os.fspath(class_names)
+            return
+        self.train = load_class_phrasings(class_names)
+        if len(self.train) != self.num_classes:
+            raise ValueError(
+                f'num_classes={self.num_classes} but the class names '
+                f'({describe_class_names(self.source, self.train)}) hold '
+                f'{len(self.train)} names: set '
+                f'model.cls_head.num_classes={len(self.train)}')
 
     def _check_width(self, in_channels: int) -> None:
         arch = self._encoder.get('arch') if isinstance(self._encoder,
@@ -93,8 +107,15 @@ class ClassTables:
         return None if self.train is None else [p[0] for p in self.train]
 
     def require_train(self, why: str) -> None:
-        """Raise ``FileNotFoundError`` naming the fix when the training
-        vocabulary's file is missing."""
+        """Raise naming the fix when there is no training vocabulary (its
+        file is missing, or none was given)."""
+        if self.train is None and self.missing_file is None:
+            raise ValueError(
+                f'the MoTE head has no training vocabulary ({why}): give '
+                'the training dataset its class_names '
+                '(train_dataloader.dataset.class_names; MoTEVocabularyHook '
+                'passes them to the head before training) or set '
+                'model.cls_head.class_names.')
         if self.missing_file is not None:
             raise FileNotFoundError(
                 f'training class-name file not found: {self.missing_file} '
@@ -110,8 +131,10 @@ class ClassTables:
             describe_class_names(self.source, self.train))
         return self.text_encoder.encode(self.train, device=device)
 
-    def set_eval(self, class_names: Optional[VocabularySource]) -> None:
-        """Use ``class_names`` at val/test; ``None`` restores training's."""
+    def set_eval(self, class_names: Optional[VocabularySource],
+                 source: Optional[str] = None) -> None:
+        """Use ``class_names`` at val/test; ``None`` restores training's.
+        ``source``: the file they came from, for logs."""
         self._eval_table = None
         if class_names is None:
             self.eval = None
@@ -119,7 +142,7 @@ class ClassTables:
         vocab = load_class_phrasings(class_names)
         MMLogger.get_current_instance().info(
             'MoTE test vocabulary: ' +
-            describe_class_names(class_names, vocab))
+            describe_class_names(source or class_names, vocab))
         self.eval = None if vocab == self.train else vocab
 
     def eval_table(self, train_table: Tensor) -> Tuple[Tensor, bool]:

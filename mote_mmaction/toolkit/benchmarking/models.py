@@ -68,8 +68,7 @@ def model_config(cfg: Config, args, deploy: bool = False) -> ConfigDict:
     head = m.cls_head
     n = args.num_classes or head.num_classes
     head.num_classes = n
-    if 'class_names' in head:
-        head.class_names = class_names(n)
+    head.class_names = class_names(n)
     head.pop('test_class_names', None)
     te = head.get('text_encoder')
     if te is not None:

@@ -90,7 +90,8 @@ def test_model_config(tiny_cfg, bench_args):
     assert 'templates' not in m.cls_head.text_encoder
     assert 'grad_checkpointing' not in m.backbone
     assert tiny_cfg.model.backbone.pretrained.endswith('tiny_clip.pth')
-    assert tiny_cfg.model.cls_head.class_names.endswith('train_classes.txt')
+    assert tiny_cfg.train_dataloader.dataset.class_names.endswith(
+        'train_classes.txt')
     assert tiny_cfg.model.cls_head.num_experts == 4
 
 
