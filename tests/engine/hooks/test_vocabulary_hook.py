@@ -72,7 +72,7 @@ def test_without_any_training_vocabulary_the_error_names_the_fix(
 
 
 def test_test_vocabulary_is_logged_by_its_file(motion_dataset,
-                                              motion_test_cfg):
+                                               motion_test_cfg):
     runner = Runner.from_cfg(motion_test_cfg(
         motion_dataset.classes[:3], log_level='INFO',
         custom_hooks=[dict(type='MoTEVocabularyHook')]))
