@@ -40,8 +40,7 @@ from typing import Dict, List, Optional, Sequence
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path[:0] = [REPO, osp.join(REPO, 'tools')]
 
-from _launch import (build_runner, load_config,  # noqa: E402
-                     setup_cpu_distributed)
+from _launch import build_runner, load_config, prepare_config  # noqa: E402,E501
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -130,9 +129,11 @@ def write_lists(root: str, files: Sequence[str], entries: int,
 
 
 def reroot_dataset(dataset: dict, root: str, lists: Dict[str, str]) -> None:
+    # a few generated clips repeated to the run's length, on purpose
     dataset.update(ann_file=lists['ann_file'],
                    data_prefix=dict(video=root),
-                   class_names=lists['class_names'])
+                   class_names=lists['class_names'],
+                   allow_duplicates=True)
 
 
 def random_weights(cfg) -> None:
@@ -201,7 +202,7 @@ def train(args: argparse.Namespace) -> None:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    setup_cpu_distributed(cfg, args.launcher)
+    prepare_config(cfg, args.launcher)
     runner = build_runner(cfg)
     cuda = torch.cuda.is_available()
     if cuda:
