@@ -7,7 +7,8 @@ from there so that ``python -m mote_mmaction.testing.synthetic_videos``
 runs it as a script).
 """
 import copy
-from typing import Optional, Sequence
+import os.path as osp
+from typing import Optional, Sequence, Tuple
 
 # A 2-layer, 64-wide CLIP (3.4 M parameters) in open_clip's config format.
 TINY_CLIP_ARCH = dict(
@@ -76,3 +77,24 @@ def tiny_video_pipeline(clip_len: int = 4,
         dict(type='FormatShape', input_format='NCTHW'),
         dict(type='PackActionInputs')
     ]
+
+
+def save_tiny_checkpoint(cfg, directory: str, name: str = 'model',
+                         seed: int = 0) -> Tuple[str, str, object]:
+    """Dump ``cfg`` as ``<directory>/<name>.py`` and save its model, built
+    with ``seed`` (training table included), as ``<name>.pth``.
+
+    Returns:
+        tuple: ``(config_file, checkpoint_file, model)``, the model in eval
+        mode.
+    """
+    import torch
+    from mmaction.registry import MODELS
+    config = osp.join(directory, f'{name}.py')
+    cfg.dump(config)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.cls_head.train_table()
+    ckpt = osp.join(directory, f'{name}.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    return config, ckpt, model.eval()

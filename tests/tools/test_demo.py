@@ -7,11 +7,11 @@ import sys
 import pytest
 import torch
 from mmaction.apis import inference_recognizer, init_recognizer
-from mmaction.registry import MODELS
 from mmengine.config import Config
 
 import mote_mmaction  # noqa: F401
-from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+from mote_mmaction.testing import (save_tiny_checkpoint, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
 from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -27,13 +27,7 @@ def model_files(tmp_path_factory):
             custom_imports=dict(imports=['mote_mmaction']),
             model=tiny_mote_model_cfg(CLASSES, num_layers=1),
             test_pipeline=tiny_video_pipeline(clip_len=8, num_clips=2)))
-    cfg_path = str(tmp / 'demo_cfg.py')
-    cfg.dump(cfg_path)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.cls_head.train_table()
-    ckpt = str(tmp / 'model.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    cfg_path, ckpt, _ = save_tiny_checkpoint(cfg, str(tmp), 'demo_cfg')
     return cfg_path, ckpt, tmp
 
 

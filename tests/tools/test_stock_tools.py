@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
 from _inprocess_tools import run_script
-from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+from mote_mmaction.testing import (save_tiny_checkpoint, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
 from mote_mmaction.engine.overlay import draw_lines
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -43,14 +43,8 @@ def mote_files(motion_dataset, tmp_path_factory):
         test_cfg=dict(type='TestLoop'),
         custom_hooks=[dict(type='MoTEVocabularyHook')],
         log_level='WARNING'))
-    config = str(tmp / 'tiny_mote.py')
-    cfg.dump(config)
-    torch.manual_seed(3)
-    model = MODELS.build(cfg.model)
-    model.cls_head.train_table()
-    ckpt = str(tmp / 'tiny_mote.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
-    model.eval()
+    config, ckpt, model = save_tiny_checkpoint(cfg, str(tmp), 'tiny_mote',
+                                               seed=3)
     return config, ckpt, model, tmp
 
 

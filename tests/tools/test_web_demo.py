@@ -11,12 +11,11 @@ import shutil
 import sys
 
 import pytest
-import torch
-from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from _torchrun import free_port
-from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+from mote_mmaction.testing import (save_tiny_checkpoint, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
 from mote_mmaction.testing.synthetic_videos import write_motion_clip
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -44,13 +43,7 @@ def scorer(tmp_path_factory):
         custom_imports=dict(imports=['mote_mmaction']),
         model=tiny_mote_model_cfg(TRAIN, num_layers=1),
         test_pipeline=tiny_video_pipeline(clip_len=CLIP_LEN, num_clips=1)))
-    cfg_path = str(tmp / 'cfg.py')
-    cfg.dump(cfg_path)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.cls_head.train_table()
-    ckpt = str(tmp / 'model.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    cfg_path, ckpt, _ = save_tiny_checkpoint(cfg, str(tmp), 'cfg')
     video = str(tmp / 'growing.mp4')
     write_motion_clip(video, 'growing', num_frames=16, seed=4)
     return VideoScorer(load_model(cfg_path, ckpt)), video

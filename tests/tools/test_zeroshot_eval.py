@@ -5,11 +5,11 @@ import os.path as osp
 
 import pytest
 import torch
-from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from _inprocess_tools import run_script
-from mote_mmaction.testing import tiny_mote_model_cfg, tiny_video_pipeline
+from mote_mmaction.testing import (save_tiny_checkpoint, tiny_mote_model_cfg,
+                                   tiny_video_pipeline)
 from mote_mmaction.testing.synthetic_videos import (MOTION_CLASSES,
                                                     generate_motion_dataset)
 
@@ -42,13 +42,8 @@ def test_zeroshot_eval_over_splits(tmp_path):
             test_cfg=dict(type='TestLoop'),
             custom_hooks=[dict(type='MoTEVocabularyHook')],
             log_level='WARNING'))
-    config = str(tmp_path / 'zeroshot_toy.py')
-    cfg.dump(config)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.cls_head.train_table()
-    ckpt = str(tmp_path / 'model.pth')
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    config, ckpt, model = save_tiny_checkpoint(cfg, str(tmp_path),
+                                               'zeroshot_toy')
 
     out = str(tmp_path / 'report.json')
     res = run_script('tools/analysis/zeroshot_eval.py', ckpt,
