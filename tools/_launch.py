@@ -58,6 +58,7 @@ def add_trust_argument(parser) -> None:
         action='append',
         default=[],
         metavar='FILE',
-        help='allow full unpickling (which can run code) of FILE when it '
+        help='allow full unpickling (which can run code) of FILE (a path or '
+        'a URL) when it '
         'holds more than weights; only for files you trust. The config key '
         '`trusted_checkpoints` does the same (docs/reliability.md)')
