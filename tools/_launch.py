@@ -34,10 +34,12 @@ def build_runner(cfg):
     with the checks every run gets (the shipped configs have them as
     default hooks; other configs get them here): NaN/inf val/test scores
     stop the run (``MoTEScoreCheckHook``), one training run per work dir
-    (``MoTEWorkDirLockHook``)."""
+    (``MoTEWorkDirLockHook``), TFM's rho logged once per vocabulary
+    (``MoTETFMLogHook``)."""
     from mote_mmaction.engine.hooks._utils import ensure_default_hook
     ensure_default_hook(cfg, 'score_check', 'MoTEScoreCheckHook')
     ensure_default_hook(cfg, 'work_dir_lock', 'MoTEWorkDirLockHook')
+    ensure_default_hook(cfg, 'tfm_log', 'MoTETFMLogHook')
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     return RUNNERS.build(cfg) if 'runner_type' in cfg else \
