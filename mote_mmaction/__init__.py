@@ -19,5 +19,9 @@ _apply_compat()
 from .compat import checkpoint_hook, resume_hook, seeded_sampler  # noqa: E402,F401,E501,I001
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
+from .compat.argument_hints import hint_unknown_arguments  # noqa: E402
+
+# a typo in a config names the part, the key and the nearest valid name
+hint_unknown_arguments()
 
 __all__ = ['__version__']

@@ -34,14 +34,20 @@ def build_runner(cfg):
     with the checks every run gets (the shipped configs have them as
     default hooks; other configs get them here): NaN/inf val/test scores
     stop the run (``MoTEScoreCheckHook``), one training run per work dir
-    (``MoTEWorkDirLockHook``)."""
+    (``MoTEWorkDirLockHook``), TFM's rho logged once per vocabulary
+    (``MoTETFMLogHook``). MMEngine's start-up dumps go to the log file,
+    not the console."""
     from mote_mmaction.engine.hooks._utils import ensure_default_hook
     ensure_default_hook(cfg, 'score_check', 'MoTEScoreCheckHook')
     ensure_default_hook(cfg, 'work_dir_lock', 'MoTEWorkDirLockHook')
+    ensure_default_hook(cfg, 'tfm_log', 'MoTETFMLogHook')
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
-    return RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
+
+    from mote_mmaction.compat.launch import console_without_startup_dumps
+    with console_without_startup_dumps(cfg):
+        return RUNNERS.build(cfg) if 'runner_type' in cfg else \
+            Runner.from_cfg(cfg)
 
 
 def prepare_config(cfg, launcher: str = 'none', trusted=()) -> None:
@@ -58,6 +64,7 @@ def add_trust_argument(parser) -> None:
         action='append',
         default=[],
         metavar='FILE',
-        help='allow full unpickling (which can run code) of FILE when it '
+        help='allow full unpickling (which can run code) of FILE (a path or '
+        'a URL) when it '
         'holds more than weights; only for files you trust. The config key '
         '`trusted_checkpoints` does the same (docs/reliability.md)')

@@ -45,14 +45,15 @@ def parse_args():
         action='append',
         default=[],
         metavar='FILE',
-        help='allow full unpickling (which can run code) of FILE; only for '
+        help='allow full unpickling (which can run code) of FILE (a path or '
+        'a URL); only for '
         'files you trust (see docs/reliability.md)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.src):
+    if '://' not in args.src and not osp.isfile(args.src):
         sys.exit(f'checkpoint not found: {args.src}')
     if (args.alpha is None) != (args.clip is None):
         sys.exit('--alpha and --clip go together')

@@ -35,14 +35,15 @@ def parse_args():
         action='append',
         default=[],
         metavar='FILE',
-        help='allow full unpickling (which can run code) of FILE; only for '
+        help='allow full unpickling (which can run code) of FILE (a path or '
+        'a URL); only for '
         'files you trust (see docs/reliability.md)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         sys.exit(f'checkpoint not found: {args.checkpoint}')
     if osp.isdir(args.out):
         sys.exit(f'{args.out} is a folder; give the output file, e.g. '

@@ -83,7 +83,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.checkpoint):
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)

@@ -16,7 +16,12 @@ guards; nothing here imports the rest of ``mote_mmaction``.
   resume (MMEngine restarts an epoch's order and augmentation draws);
 * :mod:`.torchcodec_ffmpeg`: FFmpeg libraries for torchcodec wheels;
 * :mod:`.launch`: ``--launcher pytorch`` without CUDA, and the config
-  rewrites ``tools/train.py`` and ``tools/test.py`` apply.
+  rewrites ``tools/train.py`` and ``tools/test.py`` apply;
+* :mod:`.argument_hints`: a misspelt keyword of a MoTE part names the
+  config key and the nearest valid name (Python's ``TypeError`` names a
+  base class);
+* :mod:`.tool_commands`: hints name ``tools/`` scripts as the user can
+  run them (``mim run mote_mmaction ...`` where ``tools/`` is not on disk).
 """
 from .patches import APPLIED, apply_all
 

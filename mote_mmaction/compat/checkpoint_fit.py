@@ -17,6 +17,7 @@ of the model (e.g. more experts in the file than in the model). A module
 may explain a mismatch in its own terms with a ``checkpoint_fit_hint``
 method (see :func:`check_fits`).
 """
+import inspect
 import os
 import re
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -95,14 +96,21 @@ def _listed(items: List[str], max_listed: int) -> str:
                                             if more > 0 else '')
 
 
-def _hints(model: nn.Module, state: Dict, checkpoint) -> List[str]:
+def _hints(model: nn.Module, state: Dict, checkpoint,
+           source: str) -> List[str]:
     """What the model's modules say about a mismatch
-    (``checkpoint_fit_hint(state, prefix, checkpoint) -> str | None``)."""
+    (``checkpoint_fit_hint(state, prefix, checkpoint) -> str | None``; a
+    hint that takes a ``source`` keyword also gets the file's name, e.g. to
+    write the exact command that fixes it)."""
     out = []
     for name, module in model.named_modules():
         explain = getattr(module, 'checkpoint_fit_hint', None)
         if callable(explain):
-            hint = explain(state, f'{name}.' if name else '', checkpoint)
+            kwargs = {}
+            if 'source' in inspect.signature(explain).parameters:
+                kwargs['source'] = source
+            hint = explain(state, f'{name}.' if name else '', checkpoint,
+                           **kwargs)
             if hint:
                 out.append(hint)
     return out
@@ -175,7 +183,14 @@ def check_fits(model: nn.Module,
     parts = fit_problems(model, state, max_listed)
     if not parts:
         return
-    hints = _hints(model, state, checkpoint)
+    hints = _hints(model, state, checkpoint, source)
+    hint_text = ''.join(h.rstrip('.') + '. ' for h in hints)
+    if hints and not any(k in state for k, _ in model.named_parameters()):
+        # Nothing would load: the modules' hints (e.g. the converter for
+        # the MoTE authors' files) are the fix, a partial load never is.
+        raise CheckpointMismatchError(
+            f'{source} does not fit the model: {hint_text}(' +
+            '; '.join(parts) + ')')
     if advice is None:
         advice = (
             'Check the config against the file (architecture, num_classes, '
@@ -185,7 +200,7 @@ def check_fits(model: nn.Module,
     raise CheckpointMismatchError(
         f'{source} does not fit the model: ' + '; '.join(parts) +
         '. Loading it would leave these weights random or wrong. ' +
-        ''.join(h.rstrip('.') + '. ' for h in hints) + advice)
+        hint_text + advice)
 
 
 def load_checked(model: nn.Module, filename: str, map_location='cpu',

@@ -4,6 +4,8 @@ MMEngine builds the runner, so runs are crash-safe and start anywhere.
 
 :func:`prepare_config` applies all of it in one call.
 """
+import contextlib
+import logging
 import os
 from typing import Iterable
 
@@ -106,3 +108,66 @@ def prepare_config(cfg, launcher: str = 'none',
     trust_checkpoints(cfg, trusted)
     use_atomic_checkpoint_hook(cfg)
     setup_cpu_distributed(cfg, launcher)
+
+
+#: MMEngine's start-up records kept out of the console (the log file keeps
+#: them): environment, config and hook-order dumps, and one line per
+#: parameter per option from paramwise_cfg (hundreds of lines in all).
+_STARTUP_DUMPS = ('System environment:', 'Config:\n',
+                  'Hooks will be executed in the following order',
+                  'paramwise_options -- ')
+
+
+class StartupDumpFilter(logging.Filter):
+    """Drops MMEngine's start-up dumps (:data:`_STARTUP_DUMPS`) from a
+    console handler, counting them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage().lstrip('\n-')
+        if msg.lstrip().startswith(_STARTUP_DUMPS):
+            self.dropped += 1
+            return False
+        return True
+
+
+def quiet_console(logger: logging.Logger) -> StartupDumpFilter:
+    """Add a :class:`StartupDumpFilter` to ``logger``'s console handlers
+    (not to its file handlers, which keep the full record)."""
+    dump_filter = StartupDumpFilter()
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler) and \
+                not isinstance(handler, logging.FileHandler):
+            handler.addFilter(dump_filter)
+    return dump_filter
+
+
+@contextlib.contextmanager
+def console_without_startup_dumps(cfg):
+    """Runners built inside this context leave MMEngine's start-up dumps
+    out of their console for the whole run (the log file keeps them); one
+    line says where they are. ``log_level='DEBUG'`` keeps them."""
+    from mmengine.runner import Runner
+    if str(cfg.get('log_level', 'INFO')).upper() == 'DEBUG':
+        yield
+        return
+    original = Runner.build_logger
+
+    def build_logger(runner, *args, **kwargs):
+        logger = original(runner, *args, **kwargs)
+        quiet_console(logger)
+        files = [h.baseFilename for h in logger.handlers
+                 if isinstance(h, logging.FileHandler)]
+        logger.info('MMEngine\'s environment, config and hook dumps are in '
+                    f'{files[0] if files else "the log file"} (not shown '
+                    'here; log_level=\'DEBUG\' shows them)')
+        return logger
+
+    Runner.build_logger = build_logger
+    try:
+        yield
+    finally:
+        Runner.build_logger = original

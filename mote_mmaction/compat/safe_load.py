@@ -222,7 +222,8 @@ def load_checkpoint_file(path: str, map_location='cpu',
     """``torch.load`` that runs no code from the file unless it is trusted.
 
     Args:
-        path (str): Local file.
+        path (str): Local file, or a URL / MMEngine backend path (read by
+            :func:`load_remote_checkpoint`).
         map_location: As for :func:`torch.load`. Defaults to ``'cpu'``.
         what (str): What the file is, for the error message.
 
@@ -239,6 +240,8 @@ def load_checkpoint_file(path: str, map_location='cpu',
             trusted (see the module docstring); the message names the file,
             the refused object and how to opt in.
     """
+    if '://' in path:
+        return load_remote_checkpoint(path, map_location, what)
     path = osp.expanduser(path)
     if osp.isdir(path):
         raise IsADirectoryError(f'{path} is a folder, not a {what} file: '

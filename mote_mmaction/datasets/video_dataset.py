@@ -9,10 +9,14 @@ from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
 from ..compat.sample_seed import seeded_rng
+from ..compat.tool_commands import tool_command, with_tool_commands
 from ..vocabulary import (describe_class_names, has_descriptions,
                           load_class_phrasings)
 from .list_text import check_duplicates, read_text_lines
 from .video_check import (find_bad_videos, read_bad_video_list, short_reason)
+
+#: The script that lists unreadable videos (named in load errors).
+CHECK_VIDEOS = 'tools/data/check_videos.py'
 
 
 class VideoLoadError(RuntimeError):
@@ -107,8 +111,12 @@ class MoTEVideoDataset(VideoDataset):
             to classify: lines may be ``path`` or ``path -1``. Defaults to
             True.
         missing_hint (str, optional): Appended to the error when the
-            annotation or class-name file does not exist, e.g. the command
-            that makes generated data. Defaults to None.
+            annotation or class-name file does not exist and lies under
+            the video root (``data_prefix['video']``), e.g. the command
+            that makes generated data; a path of the user's own elsewhere
+            gets the plain error. A ``python tools/...py`` in it is written
+            as ``mim run`` where ``tools/`` is not on disk. Defaults to
+            None.
         allow_duplicates (bool): A video may be listed on several lines
             (intended repeats, e.g. oversampling). Otherwise a video listed
             twice, with the same or another label, stops with an error
@@ -135,6 +143,7 @@ class MoTEVideoDataset(VideoDataset):
                              'lists; training needs a label on every line')
         self.labeled = labeled
         self.missing_hint = missing_hint
+        self._hint_root = (_fill_split(data_prefix, split) or {}).get('video')
         self.allow_duplicates = allow_duplicates
         self.split = split
         self.skip_bad_videos = skip_bad_videos
@@ -156,7 +165,8 @@ class MoTEVideoDataset(VideoDataset):
             try:
                 vocab = load_class_phrasings(class_names)
             except FileNotFoundError as e:
-                raise FileNotFoundError(self._with_hint(str(e))) from None
+                raise FileNotFoundError(self._with_hint(
+                    str(e), class_names)) from None
             metainfo['classes'] = tuple(p[0] for p in vocab)
             if has_descriptions(vocab):  # descriptor vocabulary
                 metainfo['class_phrasings'] = tuple(vocab)
@@ -177,9 +187,16 @@ class MoTEVideoDataset(VideoDataset):
                 logger='current',
                 level=logging.WARNING)
 
-    def _with_hint(self, message: str) -> str:
-        return message if not self.missing_hint else \
-            f'{message} ({self.missing_hint})'
+    def _with_hint(self, message: str, path) -> str:
+        """``message`` and ``missing_hint``, if ``path`` is one of the
+        dataset's own files (under the video root)."""
+        if not self.missing_hint or not isinstance(path, str) or \
+                not self._hint_root:
+            return message
+        root = osp.join(osp.abspath(self._hint_root), '')
+        if not osp.abspath(path).startswith(root):
+            return message
+        return f'{message} ({with_tool_commands(self.missing_hint)})'
 
     # ------------------------------------------------------------------
     # annotation list
@@ -202,7 +219,8 @@ class MoTEVideoDataset(VideoDataset):
                                     getattr(self, 'backend_args', None))
         except FileNotFoundError:
             raise FileNotFoundError(self._with_hint(
-                f'annotation file not found: {self.ann_file}')) from None
+                f'annotation file not found: {self.ann_file}',
+                self.ann_file)) from None
         data_list, linenos = [], []
         for lineno, line in enumerate(lines, 1):
             if not line.strip():
@@ -357,17 +375,17 @@ class MoTEVideoDataset(VideoDataset):
                     hint = ('It is not in bad_video_list '
                             f'{self.bad_video_list} (no start-up check ran '
                             'on it); add it there or run '
-                            'tools/data/check_videos.py again.')
+                            f'`{tool_command(CHECK_VIDEOS)}` again.')
                 elif self.skip_bad_videos:
                     hint = ('It passed the start-up check (skip_bad_videos'
                             '=True) but its frames failed here; remove it '
                             'from the list or add it to bad_video_list.')
                 else:
                     hint = ('Videos are never replaced at val/test: fix or '
-                            'remove it (tools/data/check_videos.py lists all '
-                            'bad ones), or set skip_bad_videos=True to leave '
-                            'unreadable videos out (they are reported next to '
-                            'the metrics).')
+                            f'remove it (`{tool_command(CHECK_VIDEOS)}` '
+                            'lists all bad ones), or set skip_bad_videos='
+                            'True to leave unreadable videos out (they are '
+                            'reported next to the metrics).')
                 raise VideoLoadError(
                     f'cannot load {filename} for evaluation: {reason}. '
                     f'{hint}') from e
@@ -410,5 +428,6 @@ class MoTEVideoDataset(VideoDataset):
                 f'{self.max_refetch + 1} training samples in a row could not '
                 f'be loaded (max_refetch={self.max_refetch}); '
                 f'{len(self._failures)} failed: ' + '; '.join(tried) +
-                '. Check the data root and run tools/data/check_videos.py.'
+                '. Check the data root and run '
+                f'`{tool_command(CHECK_VIDEOS)}`.'
             ) from None

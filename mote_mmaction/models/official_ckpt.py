@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 from ..compat.checkpoint_fit import strip_prefixes
+from ..compat.tool_commands import tool_command
 from .deploy import count_experts, merge_experts_state_dict
 
 _REQUIRED_TOP = ('model_state_dict', 'fusion_model_state_dict')
@@ -30,13 +31,13 @@ def is_official_layout(ckpt) -> bool:
 
 
 def converter_command(src: str = 'MoTE_B16.pt',
-                      dst: str = 'mote_b16_converted.pth') -> str:
-    """The command that converts an authors' file: the script in a source
-    checkout, ``mim run`` where ``tools/`` is not on disk (pip installs)."""
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    if osp.isfile(osp.join(repo, 'tools', 'convert_official_ckpt.py')):
-        return f'python tools/convert_official_ckpt.py {src} {dst}'
-    return f'mim run mote_mmaction convert_official_ckpt {src} {dst}'
+                      dst: Optional[str] = None) -> str:
+    """The command that converts an authors' file ``src`` (to ``dst``,
+    default: ``<src stem>_converted.pth`` beside it): the script in a
+    source checkout, ``mim run`` where ``tools/`` is not on disk."""
+    if dst is None:
+        dst = osp.splitext(src)[0] + '_converted.pth'
+    return tool_command('tools/convert_official_ckpt.py', src, dst)
 
 
 def check_official_layout(ckpt) -> None:

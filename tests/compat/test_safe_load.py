@@ -268,6 +268,35 @@ def test_trusted_remote_checkpoint_loads(tiny, tmp_path, http_root,
     assert ran(marker)  # the opt-in is real: full unpickling
 
 
+@pytest.mark.parametrize('tool', ['test', 'merge', 'convert'])
+def test_tools_trust_a_url(tiny, tmp_path, http_root, tool):
+    """A checkpoint given as an http:// URL: refused while untrusted, run
+    with ``--trusted-checkpoint URL`` (the URL as written is the key)."""
+    root, base = http_root
+    marker = str(tmp_path / 'marker')
+    out = str(tmp_path / 'out.pth')
+    if tool == 'convert':
+        ckpt, _ = official_checkpoint()
+        save_with_payload(ckpt, str(root / 'MoTE_tiny.pt'), marker,
+                          where='optimizer_state_dict')
+        url = f'{base}/MoTE_tiny.pt'
+        args = ['tools/convert_official_ckpt.py', url, out]
+    else:
+        save_with_payload({'state_dict': tiny['state']},
+                          str(root / 'evil.pth'), marker)
+        url = f'{base}/evil.pth'
+        args = (['tools/test.py', tiny['cfg'], url, '--work-dir',
+                 str(tmp_path / 'work')] if tool == 'test' else
+                ['tools/merge_experts.py', url, out])
+    failed, message = run_tool_inprocess(*args)
+    assert failed
+    assert_refused(message, url, marker)
+    failed, message = run_tool_inprocess(*args, '--trusted-checkpoint', url)
+    assert not failed, message
+    assert ran(marker)
+    assert tool == 'test' or osp.isfile(out)
+
+
 def test_plain_remote_checkpoint_loads(tiny, http_root):
     from mmaction.apis import init_recognizer
     root, base = http_root

@@ -260,6 +260,8 @@ def test_missing_demo_data_says_how_to_make_it(tmp_path):
     cfg = Config.fromfile(
         osp.join(repo, 'configs', 'mote', 'demo_tiny_motion.py'))
     ds = cfg.train_dataloader.dataset
+    # the demo's files: under its video root (here tmp_path)
+    ds.data_prefix = dict(video=str(tmp_path))
     ds.class_names = str(tmp_path / 'train_classes.txt')
     with pytest.raises(FileNotFoundError,
                        match='train_classes.txt.*make_motion_demo.py'):

@@ -39,14 +39,16 @@ class MoTERecognizer(Recognizer3D):
         training vocabulary). See :meth:`MoTEHead.set_vocabulary`."""
         self.cls_head.set_vocabulary(class_names, source)
 
-    def checkpoint_fit_hint(self, state, prefix: str,
-                            checkpoint=None) -> Optional[str]:
-        """Point the MoTE authors' files to the converter (read by
+    def checkpoint_fit_hint(self, state, prefix: str, checkpoint=None,
+                            source: Optional[str] = None) -> Optional[str]:
+        """Point the MoTE authors' files to the converter, with the command
+        for ``source`` (read by
         :func:`mote_mmaction.compat.checkpoint_fit.check_fits`)."""
         if is_official_layout(checkpoint):
-            return ('This file is in the MoTE authors\' layout '
-                    '(model_state_dict + fusion_model_state_dict): convert '
-                    f'it first, {converter_command("<this file>")}, and '
+            return ('it is in the MoTE authors\' layout (model_state_dict + '
+                    'fusion_model_state_dict), which this package reads '
+                    'after conversion: run '
+                    f'`{converter_command(source or "MoTE_B16.pt")}` and '
                     'load the converted file')
         return None
 
