@@ -24,7 +24,9 @@ default_hooks = dict(
     # tool built on them), naming the first videos
     score_check=dict(type='MoTEScoreCheckHook'),
     # one training run per work dir (a second one stops at start-up)
-    work_dir_lock=dict(type='MoTEWorkDirLockHook'))
+    work_dir_lock=dict(type='MoTEWorkDirLockHook'),
+    # TFM's rho (mean/min/max of the first batch) once per vocabulary
+    tfm_log=dict(type='MoTETFMLogHook'))
 
 # MoTE's hooks (mote_mmaction/engine/hooks), written once here. MMEngine
 # replaces a list on inheritance instead of merging it, so a config that

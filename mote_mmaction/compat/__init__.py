@@ -17,6 +17,7 @@ guards; nothing here imports the rest of ``mote_mmaction``.
 * :mod:`.torchcodec_ffmpeg`: FFmpeg libraries for torchcodec wheels;
 * :mod:`.launch`: ``--launcher pytorch`` without CUDA, and the config
   rewrites ``tools/train.py`` and ``tools/test.py`` apply;
+* :mod:`.run_dir`: one training run per work dir, a log folder per run;
 * :mod:`.argument_hints`: a misspelt keyword of a MoTE part names the
   config key and the nearest valid name (Python's ``TypeError`` names a
   base class);

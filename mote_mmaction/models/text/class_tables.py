@@ -8,6 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.logging import MMLogger
 from torch import Tensor
 
+from ...compat.tool_commands import tool_command
 from ...vocabulary import (Phrasings, VocabularySource, describe_class_names,
                            load_class_phrasings)
 from ..clip_utils import resolve_arch
@@ -119,8 +120,9 @@ class ClassTables:
         if self.missing_file is not None:
             raise FileNotFoundError(
                 f'training class-name file not found: {self.missing_file} '
-                f'({why}). Build it with tools/data/kinetics400/'
-                'build_lists.py or set model.cls_head.class_names.')
+                f'({why}). Build it (for Kinetics-400: '
+                f'{tool_command("tools/data/kinetics400/build_lists.py")}) '
+                'or give the dataset class_names that exist.')
 
     def encode_train(self, device) -> Tensor:
         """The training table ``[C, D]``, logged once per build."""
