@@ -73,15 +73,21 @@ def valid_arguments(cls: type) -> List[str]:
 
 
 def _config_key(kwargs: dict, err: UnknownArgumentError) -> Optional[str]:
-    """The argument of ``kwargs`` whose config built the failing part."""
+    """The argument of ``kwargs`` whose config built the failing part (or
+    holds, under ``err.path[0]``, the config of a part that did)."""
     for name, value in kwargs.items():
         items = value if isinstance(value, (list, tuple)) else [value]
         for i, item in enumerate(items):
-            if not isinstance(item, dict) or err.key not in item:
+            if not isinstance(item, dict):
                 continue
-            kind = item.get('type')
-            kind = getattr(kind, '__name__', kind)
-            if kind is None or str(kind).split('.')[-1] == err.cls_name:
+            if err.path:
+                found = isinstance(item.get(err.path[0]), dict)
+            else:
+                kind = item.get('type')
+                kind = getattr(kind, '__name__', kind)
+                found = err.key in item and (
+                    kind is None or str(kind).split('.')[-1] == err.cls_name)
+            if found:
                 return name if item is value else f'{name}[{i}]'
     return None
 

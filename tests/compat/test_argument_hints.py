@@ -48,16 +48,16 @@ def test_nested_parts(where, key, want):
     assert build_error(MODELS, cfg).startswith(want)
 
 
-def test_text_encoder_built_on_first_use():
-    """The head builds its text tower when a table is first needed: the
-    typo is named then."""
+def test_text_encoder_typo_fails_at_build():
+    """The head builds its text tower on first use, but its config is
+    checked when the head is built, with the full key path."""
     cfg = tiny_mote_model_cfg(CLASSES)
     cfg['cls_head']['text_encoder']['archs'] = None
-    model = MODELS.build(cfg)
     with pytest.raises(UnknownArgumentError, match=(
-            r"^CLIPTextEncoder got an unknown argument 'archs' \(key 'archs' "
-            r"of its config\): did you mean 'arch'\?")):
-        model.cls_head.train_table()
+            r"^CLIPTextEncoder got an unknown argument 'archs' \(config key "
+            r"model\.cls_head\.text_encoder\.archs\): did you mean "
+            r"'arch'\?")):
+        MODELS.build(cfg)
 
 
 def test_base_class_arguments_are_valid_and_suggested():

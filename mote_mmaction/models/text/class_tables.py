@@ -8,6 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.logging import MMLogger
 from torch import Tensor
 
+from ...compat.argument_hints import UnknownArgumentError, valid_arguments
 from ...compat.tool_commands import tool_command
 from ...vocabulary import (Phrasings, VocabularySource, describe_class_names,
                            load_class_phrasings)
@@ -54,6 +55,7 @@ class ClassTables:
             self.set_train(class_names)
         self.eval: Optional[List[Phrasings]] = None
         self._eval_table: Optional[Tensor] = None
+        self._check_encoder_arguments()
         self._check_width(in_channels)
 
     def set_train(self, class_names: VocabularySource,
@@ -73,6 +75,19 @@ class ClassTables:
                 f'({describe_class_names(self.source, self.train)}) hold '
                 f'{len(self.train)} names: set '
                 f'model.cls_head.num_classes={len(self.train)}')
+
+    def _check_encoder_arguments(self) -> None:
+        """A typo in the text encoder's config fails at build, named, not
+        at the first class table (the tower is built on first use)."""
+        if not isinstance(self._encoder, dict):
+            return
+        cls = MODELS.get(self._encoder.get('type'))
+        if cls is None:
+            return
+        valid = valid_arguments(cls)
+        unknown = [k for k in self._encoder if k != 'type' and k not in valid]
+        if unknown:
+            raise UnknownArgumentError(cls.__name__, unknown[0], valid)
 
     def _check_width(self, in_channels: int) -> None:
         arch = self._encoder.get('arch') if isinstance(self._encoder,
