@@ -1,27 +1,20 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-import math
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence
 
-import torch
-import torch.nn.functional as F
-from mmaction.models.heads.base import BaseHead
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, SampleList
-from torch import Tensor, nn
+from torch import Tensor
 
 from ..deploy import count_experts
 from ..layers.expert_router import MoTERouter
 from ..layers.temporal_modulation import temporal_modulation
 from ..layers.temporal_transformer import MoTETemporalTransformer
-from ..text.class_tables import ClassTables
 from .input_check import check_frame_features
-
-# A file, or per class a name or its phrasings (descriptor vocabularies).
-ClassNames = Union[str, Sequence[Union[str, Sequence[str]]]]
+from .text_classifier_head import ClassNames, TextClassifierHead
 
 
 @MODELS.register_module()
-class MoTEHead(BaseHead):
+class MoTEHead(TextClassifierHead):
     """MoTE head: mixture-of-temporal-experts transformer + text classifier.
 
     Input frame embeddings ``e`` ``[N, T, D]`` (``N`` = batch x views) go
@@ -48,15 +41,11 @@ class MoTEHead(BaseHead):
     Args:
         num_classes (int): Classes of the training vocabulary.
         in_channels (int): Frame embedding width ``D``.
-        class_names (str | Sequence[str], optional): Training vocabulary:
-            a file of any format of :mod:`mote_mmaction.vocabulary` or a
-            list. Its table is stored in checkpoints (TFM needs it).
-            Defaults to the training dataset's ``class_names``, which
-            ``MoTEVocabularyHook`` gives the head before training.
-        text_encoder (dict): Config of the frozen text tower, e.g.
-            ``dict(type='CLIPTextEncoder', arch='ViT-B-16', pretrained=...)``.
-        test_class_names (str | Sequence[str], optional): Vocabulary for
-            val/test (zero-shot). Defaults to the training vocabulary.
+        class_names, text_encoder, test_class_names, logit_scale_init,
+            test_scale_logits: The text classifier's, see
+            :class:`TextClassifierHead` (``class_names`` defaults to the
+            training dataset's; the training table is stored in
+            checkpoints, TFM needs it).
         num_layers (int): Temporal layers ``L``. Defaults to 4.
         num_heads (int, optional): Defaults to ``D // 64``.
         num_experts (int): Experts ``N`` per FFN. Defaults to 4.
@@ -83,11 +72,6 @@ class MoTEHead(BaseHead):
             code; ``'video'``: the pooled embeddings, as the paper writes.
         tfm (dict, optional): ``dict(topk=5, gamma=0.05)``; ``None`` turns
             TFM off (``rho = 1``).
-        logit_scale_init (float, optional): Initial ``logit_scale``. Defaults
-            to the value in the text encoder's CLIP file, else ``ln 100``.
-        test_scale_logits (bool): Multiply test cosines by
-            ``exp(logit_scale)`` before view fusion. Defaults to False (MoTE
-            applies the softmax to raw cosines).
         average_clips (str): View fusion. Defaults to ``'prob'``.
         feature_adapter (dict, optional): Config of a module that turns a
             stock backbone's features into ``[N, T, in_channels]`` frame
@@ -126,23 +110,18 @@ class MoTEHead(BaseHead):
                  average_clips: str = 'prob',
                  feature_adapter: Optional[ConfigType] = None,
                  **kwargs) -> None:
-        super().__init__(num_classes, in_channels, loss_cls=loss_cls,
-                         average_clips=average_clips, **kwargs)
+        super().__init__(
+            num_classes, in_channels, class_names=class_names,
+            text_encoder=text_encoder, test_class_names=test_class_names,
+            logit_scale_init=logit_scale_init,
+            test_scale_logits=test_scale_logits, loss_cls=loss_cls,
+            average_clips=average_clips, **kwargs)
         if mse_target not in ('frame', 'video'):
             raise ValueError(f'mse_target must be frame or video, got '
                              f'{mse_target!r}')
-        if text_encoder is None:
-            raise ValueError(
-                'MoTEHead needs text_encoder, e.g. dict(type='
-                "'CLIPTextEncoder', arch='ViT-B-16', pretrained=<CLIP file>)")
-        #: Vocabularies and the frozen text tower (never a child module).
-        self.tables = ClassTables(class_names, num_classes, text_encoder,
-                                  in_channels)
         self.num_experts = num_experts
         self.mse_target = mse_target
         self.tfm = tfm
-        self.test_scale_logits = test_scale_logits
-
         self.temporal = MoTETemporalTransformer(
             in_channels, num_layers, num_heads, num_experts, max_frames,
             eval_coeffs=eval_merge_coeffs)
@@ -156,135 +135,27 @@ class MoTEHead(BaseHead):
                 f'out_channels={in_channels}')
         self.loss_wmr = MODELS.build(loss_wmr)
         self.loss_mse = None if loss_mse is None else MODELS.build(loss_mse)
-
-        self._logit_scale_from_clip = logit_scale_init is None
-        # Shape [1], not a scalar: FSDP cannot shard 0-d parameters.
-        # Checkpoints with CLIP's scalar load unchanged (see below).
-        self.logit_scale = nn.Parameter(
-            torch.tensor([math.log(100.0) if logit_scale_init is None
-                          else float(logit_scale_init)]))
-        self.register_buffer('train_class_embeds',
-                             torch.zeros(num_classes, in_channels))
-        self._train_table_ready = False
         self.router = MoTERouter(
             num_experts, num_layers, routing_temperature, tau_beta,
             tau_num_scales, tau_with_inf, seed=routing_seed,
             sync=sync_routing)
-        if test_class_names is not None:
-            self.set_vocabulary(test_class_names)
-
-    # ------------------------------------------------------------------
-    # vocabularies (held by ``self.tables``)
-    @property
-    def text_encoder(self):
-        """The frozen text encoder, built on first use."""
-        return self.tables.text_encoder
-
-    @text_encoder.setter
-    def text_encoder(self, encoder) -> None:
-        self.tables.text_encoder = encoder
-
-    @property
-    def class_names(self) -> Optional[List[str]]:
-        """Training class names (``None`` while the file is missing)."""
-        return self.tables.class_names
-
-    @property
-    def eval_class_names(self) -> Optional[List[str]]:
-        """Class names set by :meth:`set_vocabulary` for val/test, or
-        ``None`` while val/test use the training vocabulary."""
-        return None if self.tables.eval is None else [
-            p[0] for p in self.tables.eval]
-
-    def set_vocabulary(self, class_names: Optional[ClassNames],
-                       source: Optional[str] = None) -> None:
-        """Use ``class_names`` at val/test; ``None`` restores training's.
-
-        The table is built at the next eval forward (on that device) and
-        cached by the text encoder, so switching back and forth is free.
-        ``source`` names their file in logs.
-        """
-        self.tables.set_eval(class_names, source)
-
-    def set_training_vocabulary(self, class_names: ClassNames,
-                                source: Optional[str] = None) -> None:
-        """Give a head built without ``class_names`` its training
-        vocabulary (the training dataset's, see ``MoTEVocabularyHook``)."""
-        self.tables.set_train(class_names, source)
-
-    def init_weights(self) -> None:
-        """Take ``logit_scale`` from the CLIP file when one is configured."""
-        self.tables.require_train('training needs it')
-        super().init_weights()
-        enc = self.text_encoder
-        if self._logit_scale_from_clip and enc.logit_scale is not None:
-            self.logit_scale.data.fill_(enc.logit_scale)
-
-    def train_table(self) -> Tensor:
-        """Training-vocabulary table ``[C, D]``, built once then stored."""
-        if not self._train_table_ready:
-            self.train_class_embeds.copy_(
-                self.tables.encode_train(self.train_class_embeds.device))
-            self._train_table_ready = True
-        return self.train_class_embeds
-
-    def eval_table(self) -> Tuple[Tensor, bool]:
-        """Current test table ``[C, D]`` and whether it is training's."""
-        return self.tables.eval_table(self.train_table())
-
-    # ------------------------------------------------------------------
-    # checkpoints
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        scale = state_dict.get(prefix + 'logit_scale')
-        if scale is not None and scale.dim() == 0:  # CLIP's / older ours
-            state_dict[prefix + 'logit_scale'] = scale.reshape(1)
-        table = state_dict.get(prefix + 'train_class_embeds')
-        if table is not None and \
-                table.shape == self.train_class_embeds.shape:
-            self._train_table_ready = True
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def checkpoint_fit_hint(self, state: Dict, prefix: str,
                             checkpoint=None) -> Optional[str]:
-        """What to change when a checkpoint does not fit this head (read by
+        """The expert count to set, and the class-table hint of
+        :class:`TextClassifierHead` (read by
         :func:`mote_mmaction.compat.checkpoint_fit.check_fits`)."""
-        own = {k[len(prefix):]: v for k, v in state.items()
-               if k.startswith(prefix)}
-        hints = []
-        n_file = count_experts(own)
+        n_file = count_experts({k[len(prefix):]: v for k, v in state.items()
+                                if k.startswith(prefix)})
+        hints = [super().checkpoint_fit_hint(state, prefix, checkpoint)]
         if n_file and n_file != self.num_experts:
-            hints.append(f'The checkpoint has {n_file} expert(s) per FFN, '
+            hints.insert(0, f'The checkpoint has {n_file} expert(s) per FFN, '
                          f'the model {self.num_experts}: set '
                          f'model.cls_head.num_experts={n_file}')
-        table = own.get('train_class_embeds')
-        if table is not None and table.shape != \
-                self.train_class_embeds.shape:
-            hints.append(
-                f'The checkpoint was trained on {table.shape[0]} classes '
-                f'(class table {tuple(table.shape)}), the head is built for '
-                f'num_classes={self.num_classes}, in_channels='
-                f'{self.in_channels}. To test on other labels, keep the '
-                f'training vocabulary (model.cls_head.num_classes='
-                f'{table.shape[0]} and its class_names) and give the new '
-                'labels to the test dataset (test_dataloader.dataset.'
-                'class_names, with MoTEVocabularyHook) or to '
-                'model.cls_head.test_class_names')
-        return '. '.join(hints) or None
+        return '. '.join(h for h in hints if h) or None
 
     # ------------------------------------------------------------------
     # forward paths
-    @staticmethod
-    def _cosine(video: Tensor, table: Tensor) -> Tensor:
-        """Cosines ``[N, C]`` (fp32) of video embeddings ``[N, D]`` and a
-        table ``[C, D]``.
-
-        Always fp32, autocast or not: at logit scale 100, bf16 cosines move
-        the logits by up to 0.24 (fp16: 0.03).
-        """
-        with torch.autocast(video.device.type, enabled=False):
-            video = F.normalize(video.float(), dim=-1)
-            return video @ F.normalize(table.float(), dim=-1).t()
-
     @staticmethod
     def _pool(x: Tensor, h: Tensor, rho: Optional[Tensor] = None) -> Tensor:
         """Per-frame outputs ``x + rho * h`` ``[N, T, D]`` in fp32.
@@ -312,8 +183,8 @@ class MoTEHead(BaseHead):
         x = self.frame_features(x)
         if self.training:
             experts, _ = self.router.draw()
-            return self._train_logits(
-                self._pool(x, self.temporal(x, experts=experts)))
+            return self.train_logits(
+                self._pool(x, self.temporal(x, experts=experts)).mean(dim=1))
         table, same_vocab = self.eval_table()
         return self.score_table(x, table, modulate=not same_vocab)
 
@@ -348,16 +219,7 @@ class MoTEHead(BaseHead):
         if modulate and self.tfm is not None:
             rho = temporal_modulation(x, table, self.train_table(),
                                       **self.tfm)
-        scores = self._cosine(self._pool(x, h, rho).mean(dim=1), table)
-        if self.test_scale_logits:
-            scores = self.logit_scale.exp() * scores
-        return scores
-
-    def _train_logits(self, out: Tensor) -> Tensor:
-        """Scaled logits ``[N, C]`` of per-frame outputs ``[N, T, D]``
-        against the training table."""
-        return self.logit_scale.exp() * self._cosine(
-            out.mean(dim=1), self.train_table())
+        return self.test_scores(self._pool(x, h, rho).mean(dim=1), table)
 
     # ------------------------------------------------------------------
     # training
@@ -375,10 +237,10 @@ class MoTEHead(BaseHead):
         """
         x = self.frame_features(feats)
         experts, tau_idx = self.router.draw()
-        labels, targets = self._targets(data_samples, x.device)
+        labels, targets = self.targets(data_samples, x.device)
         h_expert = self.temporal(x, experts=experts)
-        logits = self._train_logits(self._pool(x, h_expert))
-        losses = self._accuracies(logits, labels)
+        logits = self.train_logits(self._pool(x, h_expert).mean(dim=1))
+        losses = self.accuracies(logits, labels)
         losses['loss_cls'] = self.loss_cls(logits, targets)
         losses.update(
             self.weight_merging_regularization(x, tau_idx, targets, h_expert))
@@ -408,8 +270,8 @@ class MoTEHead(BaseHead):
         h_merged = h_expert if self.num_experts == 1 else self.temporal(
             x, coeffs=self.router.merge_coeffs(tau_idx))
         out = self._pool(x, h_merged)
-        losses = dict(loss_wmr=self.loss_wmr(self._train_logits(out),
-                                             targets))
+        losses = dict(loss_wmr=self.loss_wmr(
+            self.train_logits(out.mean(dim=1)), targets))
         if self.loss_mse is not None:
             if self.mse_target == 'frame':
                 losses['loss_mse'] = self.loss_mse(out, x.float())
@@ -417,24 +279,3 @@ class MoTEHead(BaseHead):
                 losses['loss_mse'] = self.loss_mse(
                     out.mean(dim=1), x.float().mean(dim=1))
         return losses
-
-    def _targets(self, data_samples: SampleList,
-                 device) -> Tuple[Tensor, Tensor]:
-        """Hard labels ``[B]`` and loss targets (smoothed if configured)."""
-        labels = torch.cat([s.gt_label.view(-1)[:1] for s in data_samples])
-        labels = labels.to(device, non_blocking=True)
-        if self.label_smooth_eps == 0:
-            return labels, labels
-        eps = self.label_smooth_eps
-        return labels, (1 - eps) * F.one_hot(
-            labels, self.num_classes).float() + eps / self.num_classes
-
-    def _accuracies(self, logits: Tensor, labels: Tensor) -> Dict[str, Tensor]:
-        """Top-k accuracies on the device: ``BaseHead.loss_by_feat`` moves
-        the scores to the host, a sync every step."""
-        maxk = min(max(self.topk), logits.shape[1])
-        hits = logits.detach().topk(maxk, dim=1).indices == labels[:, None]
-        return {
-            f'top{k}_acc': hits[:, :min(k, maxk)].any(dim=1).float().mean()
-            for k in self.topk
-        }
