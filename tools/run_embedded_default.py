@@ -174,6 +174,9 @@ def clip_checkpoint(cfg: Config, path: str) -> Config:
     register_all_modules(init_default_scope=True)
     cfg = copy.deepcopy(cfg)
     cfg.model.cls_head.num_layers = 0
+    # built outside a runner: the training dataset's names, as
+    # MoTEVocabularyHook would give them
+    cfg.model.cls_head.class_names = cfg.train_dataloader.dataset.class_names
     model = MODELS.build(cfg.model)
     model.init_weights()
     with torch.no_grad():
