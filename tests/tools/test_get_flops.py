@@ -32,6 +32,15 @@ def test_flops_default_shape_and_errors(tmp_path):
     assert res8.returncode == 0, res8.stderr[-2000:]
     # the frame encoder runs per frame: twice the frames, about twice
     assert 1.8 < flops(res8.stdout) / flops(res.stdout) < 2.2
+    # a head without class_names (configs name them on the dataset) counts
+    # the same
+    nameless = str(tmp_path / 'nameless.py')
+    cfg_d = Config.fromfile(cfg)
+    cfg_d.model.cls_head.pop('class_names')
+    cfg_d.dump(nameless)
+    res_n = run_script(TOOL, nameless)
+    assert res_n.returncode == 0, res_n.stderr[-2000:]
+    assert flops(res_n.stdout) == flops(res.stdout)
     res = run_script(TOOL, cfg, '--shape', '224', '224')
     assert res.returncode == 1
     assert res.stderr.strip() == (

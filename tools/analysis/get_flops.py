@@ -97,6 +97,12 @@ def main(argv=None):
                  (cfg.model.get('cls_head') or {}).get('text_encoder') or {}):
         if 'pretrained' in part:
             part['pretrained'] = None
+    head = cfg.model.get('cls_head') or {}
+    if 'text_encoder' in head and head.get('class_names') is None:
+        # configs name their class-name file on the dataset; the count
+        # does not depend on the names
+        head['class_names'] = [f'class {i}'
+                               for i in range(head['num_classes'])]
     model = MODELS.build(cfg.model).eval()
     shape = input_shape(cfg, model, args.shape)
     from mmengine.analysis import get_model_complexity_info
