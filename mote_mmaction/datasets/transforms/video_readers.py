@@ -45,8 +45,8 @@ class VideoReader:
         self.num_threads = num_threads
         self.num_frames = 0
         self.fps = 0.0
-        #: frames the decoder produced so far (readers that can count)
-        self.frames_decoded = 0
+        #: frames the decoder produced so far; ``None``: not counted
+        self.frames_decoded: Optional[int] = None
 
     def __len__(self) -> int:
         return self.num_frames
@@ -264,6 +264,7 @@ class PyAVReader(VideoReader):
         if isinstance(source, bytes):
             source = io.BytesIO(source)
         self.seek = seek
+        self.frames_decoded = 0
         self._container = av.open(source)
         if not self._container.streams.video:
             self._container.close()
