@@ -40,7 +40,7 @@ from mmaction.utils import register_all_modules
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
-from . import decoders
+from . import decoders, formats
 from .data import bench_data
 from .infer import bench_infer
 from ...compat.atomic_io import atomic_write_text
@@ -141,6 +141,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     d.add_argument('--pipelines', nargs='+', default=['train', 'test'],
                    choices=['train', 'val', 'test'])
     decoders.add_arguments(d)
+    formats.add_arguments(d)
     s = p.add_argument_group('summary mode')
     s.add_argument('--inputs', nargs='+', default=[],
                    help='JSON results (globs allowed)')
@@ -168,6 +169,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         print(format_table(result))
         if result.get('decoders'):
             print(decoders.format_side_by_side(result))
+        if result.get('formats'):
+            print(formats.format_table(result))
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=2))
     return result

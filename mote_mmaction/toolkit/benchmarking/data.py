@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from . import decoders, loader
+from . import decoders, formats, loader
 from .ceiling import (DecodeProbe, ceiling_fields, file_keyframes,
                       time_ceiling)
 from .clips import write_clip
@@ -83,6 +83,13 @@ def bench_data(cfg: Config, args) -> Dict:
     if args.decoders:
         with worker_like(cfg):
             return decoders.bench_decoders(cfg, args)
+    if getattr(args, 'formats', False):
+        with worker_like(cfg):
+            out = formats.bench_formats(cfg, args)
+        first = next(iter(out['pipelines'].values()))
+        out.update({k: first[k] for k in ('median', 'min', 'max', 'unit')})
+        out.update(clips_per_repeat=args.clips, **cpu_only_fields())
+        return out
     results, sources, loaders = {}, {}, {}
     with video_folder(args) as root, worker_like(cfg):
         sets = video_sets(args, root)
