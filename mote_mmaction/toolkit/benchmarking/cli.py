@@ -40,7 +40,7 @@ from mmaction.utils import register_all_modules
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
-from . import decoders, formats
+from . import decoders, formats, memory
 from .data import bench_data
 from .infer import bench_infer
 from ...compat.atomic_io import atomic_write_text
@@ -142,6 +142,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    choices=['train', 'val', 'test'])
     decoders.add_arguments(d)
     formats.add_arguments(d)
+    memory.add_arguments(d)
     s = p.add_argument_group('summary mode')
     s.add_argument('--inputs', nargs='+', default=[],
                    help='JSON results (globs allowed)')
@@ -169,6 +170,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         print(format_table(result))
         if result.get('decoders'):
             print(decoders.format_side_by_side(result))
+        if result.get('rss'):
+            print(memory.format_rss(result['rss']))
         if result.get('formats'):
             print(formats.format_table(result))
     if args.json:

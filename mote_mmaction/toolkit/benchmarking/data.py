@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from . import decoders, formats, loader
+from . import decoders, formats, loader, memory
 from .ceiling import (DecodeProbe, ceiling_fields, file_keyframes,
                       time_ceiling)
 from .clips import write_clip
@@ -83,6 +83,16 @@ def bench_data(cfg: Config, args) -> Dict:
     if args.decoders:
         with worker_like(cfg):
             return decoders.bench_decoders(cfg, args)
+    if getattr(args, 'rss_samples', None):
+        with video_folder(args) as root:
+            sets = decoders.clip_sets(args, root)
+            name, info = next(iter(sets.items()))
+            rss = memory.rss_over_samples(cfg, info['files'],
+                                          args.rss_samples,
+                                          args.rss_decoders)
+        return dict(median=0.0, min=0.0, max=0.0, unit='MiB', pipelines={},
+                    video_sets={name: info['desc']}, rss=rss,
+                    **cpu_only_fields())
     if getattr(args, 'formats', False):
         with worker_like(cfg):
             out = formats.bench_formats(cfg, args)

@@ -157,8 +157,12 @@ def usable_variants(variants) -> Dict[str, str]:
 def maybe_reexec_for_torchcodec(args, argv: List[str]) -> None:
     """torchcodec without a system FFmpeg needs ``LD_LIBRARY_PATH`` at
     process start: start this benchmark again with PyAV's FFmpeg on it."""
-    if not args.decoders or 'torchcodec' not in args.decoders or \
-            os.environ.get(_REEXEC):
+    wanted = list(args.decoders or [])
+    if getattr(args, 'rss_samples', None):
+        wanted += args.rss_decoders
+    if getattr(args, 'formats', False):
+        wanted.append(args.format_decoder)
+    if 'torchcodec' not in wanted or os.environ.get(_REEXEC):
         return
     if not usable_variants(['torchcodec'])['torchcodec']:
         return
