@@ -164,6 +164,14 @@ class TorchCodecReader(VideoReader):
 
     torchcodec needs FFmpeg 4-9 shared libraries: a system FFmpeg, or
     PyAV's, see :mod:`.torchcodec_ffmpeg`.
+
+    Speed: torchcodec copies frames with torch ops, so it runs on torch's
+    intra-op threads. DataLoader workers have one (torch sets it), and
+    there it is as fast as the PyAV reader; in a process with a thread per
+    core (``num_workers=0``, or timing ``dataset[i]`` in the main process)
+    those threads contend with everything else on the cores and it was
+    measured 1.7-4x slower (docs/benchmark.md). ``seek_mode='approximate'``
+    and more FFmpeg threads did not help.
     """
 
     backend = 'torchcodec'
