@@ -9,9 +9,10 @@ _base_ = [
 clip_arch = 'ViT-B-16'
 clip_pretrained = 'data/clip/ViT-B-16.pt'
 num_frames = 8
-# Video decoder: 'decord' (MMAction2's), 'torchcodec' or 'pyav'
-# (docs/data_pipeline.md). MoTEVideoDecode decodes each sampled frame once.
-video_backend = 'decord'
+# Video decoder: 'pyav' (decodes only the sampled frames' GOPs; the fastest
+# per worker in docs/benchmark.md), 'torchcodec' or 'decord' (MMAction2's);
+# the same frames from each. MoTEVideoDecode decodes each frame once.
+video_backend = 'pyav'
 
 data_root = 'data/kinetics400'
 class_names = f'{data_root}/kinetics400_class_names.txt'
