@@ -88,10 +88,12 @@ test_pipeline = [
     dict(type='PackActionInputs')
 ]
 
-# Decoding bounds the loader (docs/benchmark.md: ~13 train clips/s per
-# worker on 256p clips): every core but two per GPU decodes. torch's
-# default prefetch (2 batches per worker) is kept: a prefetch_factor here
-# would break `--cfg-options train_dataloader.num_workers=0`.
+# Decoding bounds the loader (docs/benchmark.md: 45-80 train clips/s per
+# worker on clips re-encoded by resize_videos.py, 21-33 on 256p clips as
+# they come, measured on a shared 2-core VM): every core but two per GPU
+# decodes. torch's default prefetch (2 batches per worker) is kept: a
+# prefetch_factor here would break
+# `--cfg-options train_dataloader.num_workers=0`.
 train_dataloader = dict(
     batch_size=24,
     num_workers=14,
