@@ -321,12 +321,88 @@ class PyAVReader(VideoReader):
 
     def read(self, indices: np.ndarray) -> np.ndarray:
         if self.seek and self._packets is None:
+            entries = self._index_in_order()
+            if entries is not None:
+                frames = self._read_indexed(indices.tolist(), entries)
+                if frames is not None:
+                    return frames
             self._packets = self._packets_by_pts() or []
         if self.seek and self._packets:
             return self._read_gops(indices.tolist())
         if self.seek:  # the demux read the file: start again
             self._container.seek(0)
         return self._read_forward(indices.tolist())
+
+    def _index_in_order(self) -> Optional[list]:
+        """The container's frame index (no packet is read) where it names
+        the frames in presentation order: one entry per frame, timestamps
+        increasing, nothing discarded, and no frame reordering in the
+        stream (no B-frames), so decode order is presentation order.
+        ``None`` otherwise."""
+        if self._stream.codec_context.has_b_frames:
+            return None
+        entries = self._stream.index_entries
+        if len(entries) != self.num_frames or not len(entries):
+            return None
+        entries = [(e.timestamp, e.is_keyframe) for e in entries
+                   if not e.is_discard]
+        stamps = [t for t, _ in entries]
+        if (len(entries) != self.num_frames or not entries[0][1]
+                or any(b <= a for a, b in zip(stamps, stamps[1:]))):
+            return None
+        return entries
+
+    def _read_indexed(self, wanted: list, entries: list
+                      ) -> Optional[np.ndarray]:
+        """Seek through the container's index to the keyframe of each
+        requested frame (only when that decodes fewer frames than going
+        on), decoding only what follows; ``None`` (nothing returned, the
+        packet path takes over) where a seek does not land on the indexed
+        keyframe or timestamps do not match the index."""
+        index = {t: i for i, (t, _) in enumerate(entries)}
+        keys = [i for i, (_, key) in enumerate(entries) if key]
+        want = {entries[i][0]: n for n, i in enumerate(wanted)}
+        codec = self._stream.codec_context
+        out: List[Optional[np.ndarray]] = [None] * len(wanted)
+        last, packets = -1, None
+        for n, i in enumerate(wanted):
+            if out[n] is not None:
+                continue
+            k = keys[bisect.bisect_right(keys, i) - 1]
+            if packets is None or k > last + 1:
+                self._container.seek(entries[k][0], stream=self._stream,
+                                     backward=True, any_frame=False)
+                codec.flush_buffers()
+                packets = self._container.demux(self._stream)
+                first = True
+            while out[n] is None:
+                packet = next(packets, None)
+                if packet is None:
+                    break
+                if first:  # landed on the indexed keyframe?
+                    if packet.dts != entries[k][0]:
+                        self._container.seek(0)
+                        return None
+                    first = False
+                if packet.size:
+                    codec.skip_frame = 'DEFAULT' if packet.pts in want \
+                        else 'NONREF'
+                for frame in codec.decode(packet if packet.size else None):
+                    self.frames_decoded += 1
+                    r = index.get(frame.pts)
+                    if r is None:  # timestamps are not the index's
+                        codec.skip_frame = 'DEFAULT'
+                        self._container.seek(0)
+                        return None
+                    last = max(last, r)
+                    m = want.get(frame.pts)
+                    if m is not None and out[m] is None:
+                        out[m] = self._to_rgb(frame)
+            if out[n] is None:
+                codec.skip_frame = 'DEFAULT'
+                raise IOError(f'frame {i} does not decode')
+        codec.skip_frame = 'DEFAULT'
+        return np.stack(out)
 
     def _read_forward(self, wanted: list) -> np.ndarray:
         out, decoded = [], 0

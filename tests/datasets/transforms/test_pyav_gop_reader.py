@@ -39,12 +39,19 @@ INDEX_SETS = [
 ]
 
 
-@pytest.mark.parametrize('ext,keyint,open_gop', [
-    ('mp4', 1, False), ('mp4', 4, False), ('mp4', 12, False),
-    ('mp4', 250, False), ('mp4', 12, True), ('mkv', 8, False)])
-def test_gop_reader_equals_forward_reader(tmp_path, ext, keyint, open_gop):
+@pytest.mark.parametrize('ext,keyint,open_gop,bframes,indexed', [
+    ('mp4', 1, False, 3, True), ('mp4', 4, False, 3, False),
+    ('mp4', 12, False, 3, False), ('mp4', 250, False, 3, False),
+    ('mp4', 12, True, 3, False), ('mkv', 8, False, 3, False),
+    ('mp4', 4, False, 0, True), ('mp4', 12, False, 0, True),
+    ('mkv', 4, False, 0, False)])
+def test_gop_reader_equals_forward_reader(tmp_path, ext, keyint, open_gop,
+                                          bframes, indexed):
+    """Through the container's index (mp4 without frame reordering: every
+    frame a keyframe, or no B-frames) or the packets read once (the
+    others), the same frames as the forward reader."""
     path = str(tmp_path / f'clip.{ext}')
-    write_h264(path, keyint, open_gop=open_gop)
+    write_h264(path, keyint, bframes=bframes, open_gop=open_gop)
     with open(path, 'rb') as f:
         data = f.read()
     rng = np.random.default_rng(0)
@@ -61,6 +68,8 @@ def test_gop_reader_equals_forward_reader(tmp_path, ext, keyint, open_gop):
             assert len(reader) == NUM_FRAMES
             np.testing.assert_array_equal(reader.read(inds), ref)
             assert reader.frames_decoded <= ref_reader.frames_decoded
+            # the packet list is read only where the index cannot serve
+            assert (reader._packets is None) == indexed
         fewer += reader.frames_decoded < ref_reader.frames_decoded
     # the GOP reader is in use (it skips what the forward reader decodes)
     assert fewer >= len(sets) // 2
