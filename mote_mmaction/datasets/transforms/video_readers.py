@@ -232,10 +232,13 @@ class PyAVReader(VideoReader):
     """PyAV (FFmpeg bindings), one decoding thread per reader.
 
     With ``seek=True`` (the default) only the groups of pictures (GOPs)
-    of the requested frames are decoded: the file's packets are read once
-    (no decoding), frame ``i`` is the packet with the ``i``-th smallest
-    presentation timestamp, and decoding restarts at a keyframe only when
-    that decodes fewer frames than going on from the last decoded frame.
+    of the requested frames are decoded, and decoding restarts at a
+    keyframe only when that decodes fewer frames than going on from the
+    last decoded frame. Streams without frame reordering (all-intra, no
+    B-frames) in a container with a full frame index (mp4) seek through
+    that index, frame ``i`` its ``i``-th entry; otherwise the file's
+    packets are read once (no decoding) and frame ``i`` is the packet with
+    the ``i``-th smallest presentation timestamp.
     Frames that no other frame references and that were not asked for are
     skipped (``skip_frame='NONREF'``). Files whose packets do not map one
     to one onto frames (a timestamp missing or repeated, a packet count
