@@ -88,8 +88,8 @@ test_pipeline = [
     dict(type='PackActionInputs')
 ]
 
-# Decoding bounds the loader (docs/benchmark.md: 45-80 train clips/s per
-# worker on clips re-encoded by resize_videos.py, 21-33 on 256p clips as
+# Decoding bounds the loader (docs/benchmark.md: 49-89 train clips/s per
+# worker on clips re-encoded by resize_videos.py, 22-34 on 256p clips as
 # they come, measured on a shared 2-core VM): every core but two per GPU
 # decodes. torch's default prefetch (2 batches per worker) is kept: a
 # prefetch_factor here would break

@@ -14,11 +14,13 @@ with the frame size. The defaults come from the storage-format table in
 docs/benchmark.md (``benchmark.py --mode data --formats``): short side 256
 (the size the training pipeline resizes to anyway, and the authors' test
 resize still runs on it) and every frame a keyframe (``--keyint 1``),
-so a training clip decodes exactly its 8 frames: the only format measured
-at the 42 train clips/s per worker of one GPU's 14 workers. What it costs
-is disk: 2.9-3.6x the bytes of ``--keyint 16`` (``--keyint 4``: 1.8-2.3x,
-``8``: 1.3-1.5x), for 2.5x, 2.7x and 2.7-3.3x fewer train clips/s.
-``--short-side 224`` is 20 % smaller and 1.2x faster, but the training
+so a training clip decodes exactly its 8 frames: the only interval at
+short side 256 measured at the 42 train clips/s per worker that one GPU's
+14 workers need. Larger intervals save disk and cost speed: against the
+default, ``--keyint 4`` takes 0.63-0.65x the bytes for 2.6x fewer train
+clips/s, ``8`` 0.42-0.44x for 2.6-3.0x fewer, ``16`` 0.28-0.34x for
+2.9-3.4x fewer.
+``--short-side 224`` is 20 % smaller and 1.1-1.2x faster, but the training
 pipeline then up-scales to 256 and test frames are no longer resized from
 the source as the authors did. The frames are re-encoded once, a small
 generation loss at CRF 23 (``--crf 18`` for nearly lossless).
