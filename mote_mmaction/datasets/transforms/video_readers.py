@@ -362,6 +362,15 @@ class PyAVReader(VideoReader):
         on), decoding only what follows; ``None`` (nothing returned, the
         packet path takes over) where a seek does not land on the indexed
         keyframe or timestamps do not match the index."""
+        packets: list = [None]  # the open demuxer, closed in any case
+        try:
+            return self._read_indexed_from(wanted, entries, packets)
+        finally:
+            if packets[0] is not None:
+                packets[0].close()  # see _read_forward
+
+    def _read_indexed_from(self, wanted: list, entries: list,
+                           demuxer: list) -> Optional[np.ndarray]:
         index = {t: i for i, (t, _) in enumerate(entries)}
         keys = [i for i, (_, key) in enumerate(entries) if key]
         want = {entries[i][0]: n for n, i in enumerate(wanted)}
@@ -376,7 +385,9 @@ class PyAVReader(VideoReader):
                 self._container.seek(entries[k][0], stream=self._stream,
                                      backward=True, any_frame=False)
                 codec.flush_buffers()
-                packets = self._container.demux(self._stream)
+                if packets is not None:
+                    packets.close()
+                packets = demuxer[0] = self._container.demux(self._stream)
                 first = True
             while out[n] is None:
                 packet = next(packets, None)
@@ -409,13 +420,19 @@ class PyAVReader(VideoReader):
 
     def _read_forward(self, wanted: list) -> np.ndarray:
         out, decoded = [], 0
-        for frame in self._container.decode(self._stream):
-            self.frames_decoded += 1
-            if decoded == wanted[len(out)]:
-                out.append(self._to_rgb(frame))
-                if len(out) == len(wanted):
-                    break
-            decoded += 1
+        frames = self._container.decode(self._stream)
+        try:
+            for frame in frames:
+                self.frames_decoded += 1
+                if decoded == wanted[len(out)]:
+                    out.append(self._to_rgb(frame))
+                    if len(out) == len(wanted):
+                        break
+                decoded += 1
+        finally:
+            # a generator left open keeps its packet (PyAV): memory grows
+            # with every sample
+            frames.close()
         if len(out) != len(wanted):
             raise IOError(f'only {decoded} frames decode, frame '
                           f'{wanted[len(out)]} is missing ({self.num_frames}'
