@@ -13,13 +13,21 @@ Model-only, on synthetic tensors (random weights, no files needed)::
         --batch 8 --views 12 --amp-dtype bfloat16 --compare --device cuda
 
 Data-only, the config's train and test pipelines over video files, one
-process, no DataLoader workers (i.e. clips/s of one worker)::
+process, no DataLoader workers (i.e. clips/s of one worker), each figure
+beside the decoder's ceiling on the same files (benchmarking/ceiling.py),
+then the real DataLoader with 1 and N workers (benchmarking/loader.py)::
 
     python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
         [--ann-file LIST --data-root ROOT]   # default: generated clips
     # decoders side by side, workers needed (benchmarking/decoders.py)
     python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
         --decoders decord_unsorted decord torchcodec pyav
+    # storage formats: keyframe interval x short side (formats.py)
+    python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
+        --formats
+    # worker memory after 1k and 5k samples, per decoder (memory.py)
+    python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
+        --rss-samples 1000 5000
 
 Summary of several JSON results against the performance targets::
 
