@@ -54,6 +54,13 @@ def test_gop_reader_equals_forward_reader(tmp_path, ext, keyint, open_gop,
     write_h264(path, keyint, bframes=bframes, open_gop=open_gop)
     with open(path, 'rb') as f:
         data = f.read()
+    # the reader before this change: every frame decoded forward, each
+    # converted by PyAV's own to_ndarray
+    import av
+    with av.open(path) as container:
+        before = np.stack([f.to_ndarray(format='rgb24')
+                           for f in container.decode(video=0)])
+    assert len(before) == NUM_FRAMES
     rng = np.random.default_rng(0)
     sets = INDEX_SETS + [
         sorted(rng.choice(NUM_FRAMES, 8, replace=False).tolist())
@@ -63,6 +70,7 @@ def test_gop_reader_equals_forward_reader(tmp_path, ext, keyint, open_gop,
         inds = np.array(inds)
         ref_reader = PyAVReader(data, seek=False)
         ref = ref_reader.read(inds)
+        np.testing.assert_array_equal(ref, before[inds])
         for source in (path, data):
             reader = PyAVReader(source)
             assert len(reader) == NUM_FRAMES
