@@ -238,9 +238,9 @@ class PyAVReader(VideoReader):
     B-frames) in a container with a full frame index (mp4) seek through
     that index, frame ``i`` its ``i``-th entry; otherwise the file's
     packets are read once (no decoding) and frame ``i`` is the packet with
-    the ``i``-th smallest presentation timestamp.
-    Frames that no other frame references and that were not asked for are
-    skipped (``skip_frame='NONREF'``). Files whose packets do not map one
+    the ``i``-th smallest presentation timestamp. Frames that no other
+    frame references and that were not asked for are skipped
+    (``skip_frame='NONREF'``). Files whose packets do not map one
     to one onto frames (a timestamp missing or repeated, a packet count
     that differs from the header's, packets an edit list discards) are
     read as with ``seek=False``: every frame decoded forward from the
@@ -366,6 +366,8 @@ class PyAVReader(VideoReader):
         try:
             return self._read_indexed_from(wanted, entries, packets)
         finally:
+            # the other paths decode every frame they are given
+            self._stream.codec_context.skip_frame = 'DEFAULT'
             if packets[0] is not None:
                 packets[0].close()  # see _read_forward
 
