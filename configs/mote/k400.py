@@ -9,9 +9,10 @@ _base_ = [
 clip_arch = 'ViT-B-16'
 clip_pretrained = 'data/clip/ViT-B-16.pt'
 num_frames = 8
-# Video decoder: 'decord' (MMAction2's), 'torchcodec' or 'pyav'
-# (docs/data_pipeline.md). MoTEVideoDecode decodes each sampled frame once.
-video_backend = 'decord'
+# Video decoder: 'pyav' (decodes only the sampled frames' GOPs; the fastest
+# per worker in docs/benchmark.md), 'torchcodec' or 'decord' (MMAction2's);
+# the same frames from each. MoTEVideoDecode decodes each frame once.
+video_backend = 'pyav'
 
 data_root = 'data/kinetics400'
 class_names = f'{data_root}/kinetics400_class_names.txt'
@@ -86,10 +87,12 @@ test_pipeline = [
     dict(type='PackActionInputs')
 ]
 
-# Decoding bounds the loader (docs/benchmark.md: ~13 train clips/s per
-# worker on 256p clips): every core but two per GPU decodes. torch's
-# default prefetch (2 batches per worker) is kept: a prefetch_factor here
-# would break `--cfg-options train_dataloader.num_workers=0`.
+# Decoding bounds the loader (docs/benchmark.md: 49-89 train clips/s per
+# worker on clips re-encoded by resize_videos.py, 22-34 on 256p clips as
+# they come, measured on a shared 2-core VM): every core but two per GPU
+# decodes. torch's default prefetch (2 batches per worker) is kept: a
+# prefetch_factor here would break
+# `--cfg-options train_dataloader.num_workers=0`.
 train_dataloader = dict(
     batch_size=24,
     num_workers=14,

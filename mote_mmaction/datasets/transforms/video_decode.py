@@ -34,8 +34,10 @@ class MoTEVideoInit(BaseTransform):
     - avg_fps (float)
 
     Args:
-        backend (str): ``'decord'`` (MMAction2's default), ``'torchcodec'``
-            (CPU) or ``'pyav'`` (fallback). Defaults to ``'decord'``.
+        backend (str): ``'pyav'`` (only the sampled frames' GOPs are
+            decoded; the fastest per worker, docs/benchmark.md),
+            ``'torchcodec'`` (CPU) or ``'decord'`` (MMAction2's). Every
+            backend returns the same frames. Defaults to ``'pyav'``.
         num_threads (int): Decoder threads per worker. Defaults to 1.
         io_backend (str): File client backend. Defaults to ``'disk'``.
         decoder_kwargs (dict, optional): Extra reader options, e.g.
@@ -44,7 +46,7 @@ class MoTEVideoInit(BaseTransform):
     """
 
     def __init__(self,
-                 backend: str = 'decord',
+                 backend: str = 'pyav',
                  num_threads: int = 1,
                  io_backend: str = 'disk',
                  decoder_kwargs: Optional[dict] = None,

@@ -13,13 +13,21 @@ Model-only, on synthetic tensors (random weights, no files needed)::
         --batch 8 --views 12 --amp-dtype bfloat16 --compare --device cuda
 
 Data-only, the config's train and test pipelines over video files, one
-process, no DataLoader workers (i.e. clips/s of one worker)::
+process, no DataLoader workers (i.e. clips/s of one worker), each figure
+beside the decoder's ceiling on the same files (benchmarking/ceiling.py),
+then the real DataLoader with 1 and N workers (benchmarking/loader.py)::
 
     python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
         [--ann-file LIST --data-root ROOT]   # default: generated clips
     # decoders side by side, workers needed (benchmarking/decoders.py)
     python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
         --decoders decord_unsorted decord torchcodec pyav
+    # storage formats: keyframe interval x short side (formats.py)
+    python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
+        --formats
+    # worker memory after 1k and 5k samples, per decoder (memory.py)
+    python tools/analysis/benchmark.py configs/mote/k400.py --mode data \
+        --rss-samples 1000 5000
 
 Summary of several JSON results against the performance targets::
 
@@ -40,7 +48,7 @@ from mmaction.utils import register_all_modules
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
-from . import decoders
+from . import decoders, formats, memory
 from .data import bench_data
 from .infer import bench_infer
 from ...compat.atomic_io import atomic_write_text
@@ -141,6 +149,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     d.add_argument('--pipelines', nargs='+', default=['train', 'test'],
                    choices=['train', 'val', 'test'])
     decoders.add_arguments(d)
+    formats.add_arguments(d)
+    memory.add_arguments(d)
     s = p.add_argument_group('summary mode')
     s.add_argument('--inputs', nargs='+', default=[],
                    help='JSON results (globs allowed)')
@@ -168,6 +178,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         print(format_table(result))
         if result.get('decoders'):
             print(decoders.format_side_by_side(result))
+        if result.get('rss'):
+            print(memory.format_rss(result['rss']))
+        if result.get('formats'):
+            print(formats.format_table(result))
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=2))
     return result

@@ -39,7 +39,9 @@ from typing import Dict, List
 import numpy as np
 from mmengine.dataset import Compose
 
-from . import report
+from . import loader, report
+from .ceiling import (DecodeProbe, ceiling_fields, file_keyframes,
+                      time_ceiling)
 from .clips import write_clip
 from .measure import spread
 from .pipelines import (cpu_only_fields, pipelines_by_set, video_datasets,
@@ -69,6 +71,11 @@ def add_arguments(group) -> None:
                        help='keyframe intervals of the generated clips')
     group.add_argument('--kinetics-seconds', type=float, default=10.0)
     group.add_argument('--kinetics-fps', type=int, default=30)
+    group.add_argument(
+        '--loader-decoders', nargs='+', choices=VARIANTS,
+        help='with --decoders: the variants run through the real '
+        'DataLoader (default: the fastest of each row)')
+    loader.add_arguments(group)
 
 
 def with_decoder(pipeline: List[dict], variant: str) -> List[dict]:
@@ -150,8 +157,12 @@ def usable_variants(variants) -> Dict[str, str]:
 def maybe_reexec_for_torchcodec(args, argv: List[str]) -> None:
     """torchcodec without a system FFmpeg needs ``LD_LIBRARY_PATH`` at
     process start: start this benchmark again with PyAV's FFmpeg on it."""
-    if not args.decoders or 'torchcodec' not in args.decoders or \
-            os.environ.get(_REEXEC):
+    wanted = list(args.decoders or [])
+    if getattr(args, 'rss_samples', None):
+        wanted += args.rss_decoders
+    if getattr(args, 'formats', False):
+        wanted.append(args.format_decoder)
+    if 'torchcodec' not in wanted or os.environ.get(_REEXEC):
         return
     if not usable_variants(['torchcodec'])['torchcodec']:
         return
@@ -177,7 +188,7 @@ def bench_decoders(cfg, args) -> Dict:
     variants = [v for v in args.decoders if not status[v]]
     if not variants:
         raise SystemExit(f'no decoder variant runs here: {status}')
-    rows, sources, checks = {}, {}, {}
+    rows, sources, checks, loaders = {}, {}, {}, {}
     with video_folder(args) as root:
         sets = clip_sets(args, root)
         for split, base, set_name, info in pipelines_by_set(
@@ -207,19 +218,26 @@ def bench_decoders(cfg, args) -> Dict:
                     if imgs.shape == ref[1].shape else 'shape differs')
             views = int(dss[variants[0]][0]['inputs'].shape[0]) \
                 if test_mode else 1
+            probes = {v: DecodeProbe().attach(dss[v]) for v in variants}
+            keys = file_keyframes(files)
             for v in variants:  # warm-up
+                probes[v].enabled = False
                 for i in range(args.warmup):
                     dss[v][i % len(files)]
             rates = {v: [] for v in variants}
+            ceilings = []
             for rep in range(args.repeats):
                 for v in variants:  # interleaved: same drift for all
                     np.random.seed(args.seed + rep)
                     cursor = itertools.count(rep)
+                    probes[v].enabled = True
                     t0 = time.perf_counter()
                     for _ in range(args.clips):
                         dss[v][next(cursor) % len(files)]
                     rates[v].append(args.clips /
                                     (time.perf_counter() - t0))
+                    probes[v].enabled = False
+                ceilings.append(time_ceiling(files))
             target = TARGETS[split]
             for v in variants:
                 per = [r * views for r in rates[v]]
@@ -229,7 +247,9 @@ def bench_decoders(cfg, args) -> Dict:
                     'clips/s per worker',
                     clips_per_s=statistics.median(rates[v]),
                     views_per_clip=views,
-                    target=target)
+                    target=target,
+                    **ceiling_fields(rates[v], probes[v].records, keys,
+                                     ceilings, views))
                 row['workers_for_target'] = math.ceil(
                     target / row['median'])
                 if 'decord_unsorted' in rates:
@@ -237,10 +257,20 @@ def bench_decoders(cfg, args) -> Dict:
                         a / b for a, b in zip(
                             rates[v], rates['decord_unsorted']))
                 rows[f'{split}/{set_name}/{v}'] = row
+            fastest = max(variants, key=lambda v: statistics.median(
+                rates[v]))
+            for v in args.loader_decoders or [fastest]:
+                if v not in variants:
+                    continue
+                got = loader.run_loader(cfg, args, split, files,
+                                        with_decoder(base, v), views)
+                if got is not None:
+                    loaders[f'{split}/{set_name}/{v}'] = got
     first = next(iter(rows.values()))
     out = dict(first)
     out.update(
         pipelines=rows, video_sets=sources, frame_checks=checks,
+        loader=loaders,
         decoders=dict(requested=list(args.decoders), run=variants,
                       unavailable={k: v for k, v in status.items() if v}),
         clips_per_repeat=args.clips,
@@ -252,36 +282,57 @@ def bench_decoders(cfg, args) -> Dict:
             'same sampling seed for every variant of a repeat; views/s = '
             'clips/s x views per clip; workers = ceil(target / median). '
             'frame_checks: max |difference| of the decoded frames of the '
-            'first video against the first variant.')),
+            'first video against the first variant. Ceiling: PyAV, one '
+            'thread, every frame of the same files decoded in order, no '
+            'colour conversion (frames/s), timed in each repeat after the '
+            'variants; ceiling rate = ceiling / GOP frames per clip '
+            '(from the keyframes) x views; fraction = rate / ceiling rate. '
+            'loader: the real DataLoader (workers, collate, pin_memory) '
+            'after the first batch, worker counts interleaved.')),
         **cpu_only_fields())
     return out
 
 
 def format_side_by_side(r: Dict) -> str:
-    """One line per split and clip set: each variant's rate and the
-    workers it needs."""
+    """One line per split and clip set: each variant's rate, the workers
+    it needs, its ratio to decord_unsorted and its fraction of the
+    decoder's ceiling; then the ceiling itself and the DataLoader runs."""
     rows = r.get('pipelines', {})
     variants = r['decoders']['run']
     groups = {}
     for key, row in rows.items():
         split, set_name, v = key.split('/')
         groups.setdefault((split, set_name), {})[v] = row
-    head = f'   {"split/clips":<26}' + ''.join(f'{v:>22}' for v in variants)
-    lines = ['   per worker (workers for the target) [x vs decord_unsorted]',
-             head]
+    width = 30
+    head = f'   {"split/clips":<26}' + ''.join(
+        f'{v:>{width}}' for v in variants) + '   decoder ceiling'
+    lines = ['   per worker (workers for the target) [x vs decord_unsorted]'
+             ' {fraction of the ceiling}', head]
     for (split, set_name), by in groups.items():
-        cells = []
+        cells, ceiling = [], ''
         for v in variants:
             row = by.get(v)
             if row is None:
-                cells.append(f'{"-":>22}')
+                cells.append(f'{"-":>{width}}')
                 continue
             ratio = row.get('ratio_vs_decord_unsorted')
             text = f'{row["median"]:.3g} ({row["workers_for_target"]})'
             if ratio is not None:
                 text += f' [{ratio:.2f}x]'
-            cells.append(f'{text:>22}')
-        lines.append(f'   {split + "/" + set_name:<26}' + ''.join(cells))
+            if row.get('fraction_of_ceiling') is not None:
+                text += f' {{{row["fraction_of_ceiling"]:.0%}}}'
+                ceiling = (f'   {row["ceiling_rate"]:.3g} '
+                           f'({row["ceiling_frames_per_s"]:.0f} frames/s / '
+                           f'{row["gop_frames_per_clip"]:.3g} per clip)')
+            cells.append(f'{text:>{width}}')
+        lines.append(f'   {split + "/" + set_name:<26}' + ''.join(cells) +
+                     ceiling)
+        decoded = {v: by[v]['decoded_frames_per_clip'] for v in variants
+                   if v in by and by[v].get('decoded_frames_per_clip')}
+        if decoded:
+            lines.append('   ' + ' ' * 26 + 'frames decoded per clip: ' +
+                         ', '.join(f'{v} {n:.3g}'
+                                   for v, n in decoded.items()))
     for v, why in r['decoders']['unavailable'].items():
         lines.append(f'   {v}: not run ({why})')
     return '\n'.join(lines)

@@ -49,6 +49,10 @@ def format_table(r: Dict) -> str:
         lines.append(f'   {name:<32} {v["median"]:>10.4g} {v["min"]:>10.4g} '
                      f'{v["max"]:>10.4g} {v.get("iqr", 0.0):>9.3g}  '
                      f'{v["unit"]}')
+        if 'ceiling_frames_per_s' in v:
+            lines.append('     ' + format_ceiling(v))
+    for name, v in (r.get('loader') or {}).items():
+        lines.append('   ' + format_loader(name, v))
     for key in ('breakdown', 'ratios'):
         for k, v in (r.get(key) or {}).items():
             if isinstance(v, (int, float)):
@@ -71,6 +75,30 @@ def format_table(r: Dict) -> str:
     lines.append(f'   peak memory: {r["peak_mem_mb"]:.0f} MiB '
                  f'({r.get("mem_method", "")})')
     return '\n'.join(lines)
+
+
+def format_ceiling(v: Dict) -> str:
+    """``ceiling ... | frames/clip ... | fraction ...`` of a data row."""
+
+    def num(x, fmt='.3g'):
+        return '-' if x is None else format(x, fmt)
+
+    return (f'decoder ceiling {num(v["ceiling_frames_per_s"], ".0f")} '
+            f'frames/s -> {num(v["ceiling_rate"])} '
+            f'{v["unit"].split(" per")[0]} | frames/clip: GOP '
+            f'{num(v["gop_frames_per_clip"])}, decoded '
+            f'{num(v["decoded_frames_per_clip"])} | fraction of ceiling '
+            f'{num(v["fraction_of_ceiling"], ".0%")}')
+
+
+def format_loader(name: str, v: Dict) -> str:
+    """One line of the real DataLoader run: rate per worker count."""
+    cells = ', '.join(
+        f'{w} worker{"s" if w != "1" else ""} {r["median"]:.3g} '
+        f'({r["min"]:.3g}-{r["max"]:.3g}, x{v["scaling"][w]:.2f})'
+        for w, r in v['by_workers'].items())
+    return (f'DataLoader {name}: {cells} {v["unit"]} (batch {v["batch"]}, '
+            f'{v["collate"]}, pin_memory {v["pin_memory"]})')
 
 
 def summarize(paths: Sequence[str]) -> Dict:

@@ -131,8 +131,11 @@ def test_data_mode(tmp_path):
     r, text = bench(tmp_path, 'data', '--mode', 'data', '--synthetic',
                     'motion64', 'short256', '--num-videos', '1',
                     '--video-seconds', '0.4', '--clips', '2',
-                    '--video-dir', str(tmp_path / 'videos'), *FAST)
+                    '--video-dir', str(tmp_path / 'videos'),
+                    '--loader-workers', *FAST)
     check_fields(r)
+    assert r['loader'] == {}  # no worker counts: no DataLoader run
+    assert 'decoder ceiling' in text and 'fraction of ceiling' in text
     assert set(r['pipelines']) == {
         'train_pipeline/motion64', 'train_pipeline/short256',
         'test_pipeline/motion64', 'test_pipeline/short256'
@@ -153,7 +156,9 @@ def test_data_mode_ann_file(tmp_path):
     ann, _ = generate_motion_dataset(str(tmp_path), ['growing'], 2, 'd')
     r, _ = bench(tmp_path, 'data_ann', '--mode', 'data', '--ann-file', ann,
                  '--data-root', str(tmp_path), '--clips', '2',
-                 '--pipelines', 'test', *FAST)
+                 '--pipelines', 'test', '--loader-workers', '1',
+                 '--loader-batch', '1', '--loader-batches', '1', *FAST)
+    assert 'DataLoader test_pipeline/given: 1 worker' in _
     assert set(r['pipelines']) == {'test_pipeline/given'}
 
 

@@ -65,7 +65,8 @@ def test_bench_data_tiny(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, 'tempdir', str(scratch))
     cfg = Config(dict(val_pipeline=tiny_video_pipeline(clip_len=4)))
     args = _args(decoders=None, video_dir=None, synthetic=['motion64'],
-                 pipelines=['train', 'val'], warmup=1, clips=2, repeats=1)
+                 pipelines=['train', 'val'], warmup=1, clips=2, repeats=1,
+                 loader_workers=[1, 2], loader_batch=1, loader_batches=1)
     r = data.bench_data(cfg, args)
     assert set(r['pipelines']) == {'val_pipeline/motion64'}
     row = r['pipelines']['val_pipeline/motion64']
@@ -76,4 +77,14 @@ def test_bench_data_tiny(tmp_path, monkeypatch):
     assert row['median'] * row['ms_per_clip'] == pytest.approx(1e3)
     assert r['median'] == row['median'] and r['clips_per_repeat'] == 2
     assert r['video_sets']['motion64']['videos'] == 1
+    # beside the rate: the decoder's ceiling on the same file; a clip's 4
+    # frames cost at least 4 and at most the 16 frames of the video
+    assert row['ceiling_frames_per_s'] > 0
+    assert 4 <= row['gop_frames_per_clip'] <= 16
+    assert row['decoded_frames_per_clip'] is None  # decord does not count
+    assert row['fraction_of_ceiling'] == pytest.approx(
+        row['median'] / row['ceiling_rate'])
+    # the real DataLoader with 1 and 2 workers
+    assert set(r['loader']['val_pipeline/motion64']['by_workers']) == {
+        '1', '2'}
     assert os.listdir(scratch) == []

@@ -11,6 +11,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from mote_mmaction.toolkit.benchmarking import decoders
 
 REPO = osp.dirname(
@@ -39,7 +41,9 @@ def test_decoders_side_by_side(tmp_path):
            'pyav', '--kinetics-sizes', '96x64', '--keyints', '4',
            '--kinetics-seconds', '0.6', '--kinetics-fps', '20',
            '--num-videos', '1', '--clips', '1', '--device', 'cpu',
-           '--warmup', '1', '--repeats', '2', '--json', str(out)]
+           '--warmup', '1', '--repeats', '2', '--loader-workers', '1',
+           '--loader-batch', '1', '--loader-batches', '1',
+           '--json', str(out)]
     res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
                          timeout=600)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
@@ -60,8 +64,18 @@ def test_decoders_side_by_side(tmp_path):
         # tiny config: test = 2 clips x 3 crops
         assert row['views_per_clip'] == (1 if split == 'train' else 6)
         assert 'ratio_vs_decord_unsorted' in row
+        # the decoder's ceiling on the same file, beside every figure
+        assert row['ceiling_frames_per_s'] > 0
+        assert row['fraction_of_ceiling'] == pytest.approx(
+            row['median'] / row['ceiling_rate'])
+        counts = key.endswith('/pyav')  # only PyAV counts its frames
+        assert (row['decoded_frames_per_clip'] is not None) == counts
+    # the fastest variant of each row through the real DataLoader
+    assert {k.rsplit('/', 1)[0] for k in r['loader']} == {
+        'train/96x64_g4', 'test/96x64_g4'}
     # every variant decodes the same pixels as the unsorted decord path
     for key, check in r['frame_checks'].items():
         assert check['vs'] == 'decord_unsorted'
         assert check['max_abs_diff'] == 0, key
     assert 'workers for the target' in res.stdout
+    assert 'decoder ceiling' in res.stdout
