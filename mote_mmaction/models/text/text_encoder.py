@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Frozen CLIP text tower that turns class names into class tables."""
 import hashlib
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -31,13 +31,6 @@ ClassItem = Union[str, Sequence[str]]
 # Canonical cache key item: a str for one phrasing (as plain vocabularies
 # always were), a tuple for several.
 _KeyItem = Union[str, Tuple[str, ...]]
-
-
-class TableCacheInfo(NamedTuple):
-    """Statistics of :meth:`CLIPTextEncoder.encode`'s table cache."""
-    hits: int
-    misses: int  # tables computed by running the tower
-    currsize: int
 
 
 def _phrasings(item: _KeyItem) -> Tuple[str, ...]:
@@ -100,8 +93,6 @@ class CLIPTextEncoder:
         self._tokenizer = None
         self._cache: Dict[Tuple[_KeyItem, ...], Tensor] = {}
         self._logit_scale: Optional[float] = None
-        self._hits = 0
-        self._misses = 0
 
     @property
     def tower(self) -> torch.nn.Module:
@@ -170,30 +161,10 @@ class CLIPTextEncoder:
         key = _canonical(names)
         if not key:
             raise ValueError('cannot build a class table for 0 classes')
-        if key in self._cache:
-            self._hits += 1
-        else:
-            self._misses += 1
+        if key not in self._cache:
             self._cache[key] = self._compute(key, device)
         table = self._cache[key]
         return table if device is None else table.to(device)
-
-    def cache_info(self) -> TableCacheInfo:
-        """Hits, misses (tables computed by the tower) and cached tables,
-        as :func:`functools.lru_cache`'s ``cache_info``."""
-        return TableCacheInfo(self._hits, self._misses, len(self._cache))
-
-    def add_table(self, names: Sequence[ClassItem], table: Tensor) -> None:
-        """Use ``table`` ``[C, D]`` as the class table of ``names``.
-
-        For tables computed elsewhere (e.g. random tables in benchmarks, or
-        tables precomputed on another machine); rows are L2-normalised.
-        """
-        key = _canonical(names)
-        if table.dim() != 2 or table.shape[0] != len(key):
-            raise ValueError(f'a table for {len(key)} classes must be '
-                             f'[{len(key)}, D], got {tuple(table.shape)}')
-        self._cache[key] = F.normalize(table.detach().float().cpu(), dim=-1)
 
     def _compute(self, names: Tuple[_KeyItem, ...],
                  device: Optional[torch.device]) -> Tensor:
