@@ -4,7 +4,6 @@ descriptor vocabularies (the normalised ensemble over templates x
 phrasings; plain names keep MoTE's table bit for bit)."""
 import json
 
-import pytest
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
