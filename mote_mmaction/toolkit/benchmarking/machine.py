@@ -14,10 +14,19 @@ REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
+#: ``collect_env`` entries left out of a result: long or not a version.
+_ENV_SKIPPED = ('PyTorch compiling details', 'numpy_random_seed')
+
+
 def software_versions() -> Dict[str, str]:
-    out = dict(torch=torch.__version__, python=platform.python_version())
-    for mod in ('torchvision', 'mmengine', 'mmaction', 'mmcv', 'open_clip',
-                'decord', 'numpy', 'cv2', 'av'):
+    """MMEngine's ``collect_env`` (Python, PyTorch, TorchVision, OpenCV,
+    MMEngine, CUDA, GCC, GPUs) as strings, plus the versions of the
+    packages it does not name."""
+    from mmengine.utils.dl_utils import collect_env
+    out = {k: str(v) for k, v in collect_env().items()
+           if k not in _ENV_SKIPPED}
+    for mod in ('mmaction', 'mmcv', 'open_clip', 'numpy', 'decord', 'av',
+                'torchcodec'):
         try:
             out[mod] = str(__import__(mod).__version__)
         except Exception:  # noqa: BLE001 (optional packages)
