@@ -67,3 +67,19 @@ def test_amp_flag_and_auto_scale_lr_on_the_demo_config(train_tool):
     assert amp_fallback_on_cpu(cfg)
     wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
     assert type(wrapper) is OptimWrapper
+
+
+def test_the_documented_cpu_override_of_a_config(tmp_path):
+    """docs/cpu.md's override for a config of one's own: the snippet, as
+    written there, makes k400.py's optimizer wrapper a plain one on CPU."""
+    doc = open(osp.join(REPO, 'docs', 'cpu.md'), encoding='utf-8').read()
+    snippet = doc.split('```python\n', 1)[1].split('```', 1)[0]
+    base = osp.join(REPO, 'configs', 'mote', 'k400.py')
+    own = tmp_path / 'my_cpu_config.py'
+    own.write_text(f'_base_ = [{base!r}]\n' + snippet)
+    cfg = Config.fromfile(str(own))
+    assert 'loss_scale' not in cfg.optim_wrapper
+    assert 'dtype' not in cfg.optim_wrapper
+    wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
+    assert type(wrapper) is OptimWrapper
+    assert type(wrapper.optimizer).__name__ == 'AdamW'
