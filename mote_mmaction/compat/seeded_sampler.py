@@ -67,7 +67,7 @@ class MoTESeededSampler(DefaultSampler):
         """Yield this rank's indices of the epoch, seeded, from the start
         offset on."""
         indices = list(super().__iter__())[self._offset():]
-        # lazily: a seed costs ~16 us, an epoch of K400 ~4 s before batch 1
+        # lazily: drawing a whole epoch's seeds up front delays batch 1
         return (SeededIndex(i, sample_seed(self.seed, self.epoch, i,
                                            self.rank)) for i in indices)
 

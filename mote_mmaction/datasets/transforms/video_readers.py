@@ -169,9 +169,8 @@ class TorchCodecReader(VideoReader):
     intra-op threads. DataLoader workers have one (torch sets it), and
     there it is as fast as the PyAV reader; in a process with a thread per
     core (``num_workers=0``, or timing ``dataset[i]`` in the main process)
-    those threads contend with everything else on the cores and it was
-    measured 1.7-4x slower (docs/benchmark.md). ``seek_mode='approximate'``
-    and more FFmpeg threads did not help.
+    those threads contend with everything else on the cores and it is
+    several times slower (figures in docs/benchmark.md).
     """
 
     backend = 'torchcodec'

@@ -27,7 +27,7 @@ class MoTERoutingStepHook(Hook):
         self._routers: Optional[List[MoTERouter]] = None
 
     def before_train(self, runner) -> None:
-        # once: walking the model's modules every step costs ~0.3 ms
+        # once: walking the model's modules every step is not free
         self._routers = find_routers(runner.model)
 
     def before_train_iter(self,
