@@ -99,6 +99,13 @@ class CLIPTextEncoder:
         """The text tower, built and loaded on first use (CPU, eval)."""
         if self._tower is None:
             if self.pretrained is None:
+                # tests and benchmarks want this; a real run never does
+                MMLogger.get_current_instance().warning(
+                    'CLIPTextEncoder has no weights (pretrained=None): class '
+                    'tables come from a randomly initialised text tower, '
+                    'so scores against real class names mean nothing. Set '
+                    'text_encoder.pretrained to the CLIP file (only its '
+                    'text tower is read).')
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(_RANDOM_INIT_SEED)
                     tower = build_text_tower(self.arch, self.quick_gelu)

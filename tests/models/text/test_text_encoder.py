@@ -183,3 +183,13 @@ def test_class_table_is_template_ensemble():
     per = _embed(enc, [t.format('growing') for t in enc.templates])
     assert torch.allclose(table[0], F.normalize(per.mean(0), dim=-1),
                           atol=1e-6)
+
+
+def test_a_tower_without_weights_warns_once(log_messages):
+    """pretrained=None builds a random text tower (what tests want): the
+    log says the scores of real class names mean nothing, once."""
+    enc = CLIPTextEncoder(arch=tiny_clip_arch(), pretrained=None)
+    enc.encode(['moving left', 'growing'])
+    enc.encode(['shrinking', 'growing'])
+    warned = [m for m in log_messages if 'has no weights' in m]
+    assert len(warned) == 1 and 'text_encoder.pretrained' in warned[0]
