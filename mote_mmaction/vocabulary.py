@@ -37,16 +37,21 @@ embedding is the normalised ensemble over templates x phrasings (see
 Descriptions and csv/json names are used verbatim (only surrounding
 whitespace is removed). Class names must be unique as CLIP's tokenizer
 reads them, and a class may not repeat a phrasing (it would weigh double).
-Standard library only: the data tools (:mod:`mote_mmaction.toolkit.lists`)
-write these files, datasets and the MoTE head read them.
+Files are read as UTF-8 (a byte-order mark is dropped; another encoding
+is named by line, :mod:`mote_mmaction.compat.text_files`). The data tools
+(:mod:`mote_mmaction.toolkit.lists`) write these files, datasets and the
+MoTE head read them.
 """
 import csv
 import hashlib
 import html
+import io
 import json
 import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from .compat.text_files import read_utf8
 
 Phrasings = Tuple[str, ...]
 #: A file, or a list whose items are names or sequences of phrasings.
@@ -131,8 +136,7 @@ def _clean(text, where: str) -> str:
 
 
 def _csv_header(path: str) -> Optional[List[str]]:
-    with open(path, encoding='utf-8-sig', newline='') as f:
-        header = next(csv.reader(f), None)
+    header = next(csv.reader(io.StringIO(read_utf8(path))), None)
     return None if header is None else [c.strip() for c in header]
 
 
@@ -146,8 +150,7 @@ def is_descriptor_file(path: str) -> bool:
 
 
 def _read_txt(path: str, normalize: bool) -> List[Phrasings]:
-    with open(path, encoding='utf-8-sig') as f:
-        lines = f.read().splitlines()
+    lines = read_utf8(path).splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
@@ -168,7 +171,7 @@ def _read_csv(path: str) -> List[Phrasings]:
     """Both csv formats: ``id,name`` (one row per id) and
     ``id,name,description`` (rows per id add descriptions)."""
     by_id: Dict[int, Tuple[str, int, List[str]]] = {}
-    with open(path, encoding='utf-8-sig', newline='') as f:
+    with io.StringIO(read_utf8(path), newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
         header = None if header is None else [c.strip() for c in header]
@@ -226,11 +229,10 @@ def _read_csv(path: str) -> List[Phrasings]:
 
 
 def _read_json(path: str) -> List[Phrasings]:
-    with open(path, encoding='utf-8-sig') as f:
-        try:
-            items = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f'{path}: not valid JSON ({e})') from None
+    try:
+        items = json.loads(read_utf8(path))
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from None
     if not isinstance(items, list) or not items:
         raise ValueError(f'{path}: expected a non-empty JSON list (item i '
                          f'describes label i), got {type(items).__name__}')

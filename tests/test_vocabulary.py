@@ -240,3 +240,22 @@ def test_missing_file_and_bad_inline(tmp_path):
         load_class_phrasings([])
     with pytest.raises(TypeError, match='file path or a list'):
         load_class_phrasings(3)
+
+
+@pytest.mark.parametrize('name', ['classes.txt', 'classes.csv', 'v.json'])
+def test_non_utf8_class_files_are_named_by_line(tmp_path, name):
+    """A Latin-1 class-name file: the file and the line, and how to
+    convert it, instead of a bare UnicodeDecodeError."""
+    from mote_mmaction.compat.text_files import TextEncodingError
+    body = {'classes.txt': 'archery\ncaf\xe9 dancing\n',
+            'classes.csv': 'id,name\n0,archery\n1,caf\xe9 dancing\n',
+            'v.json': '["archery",\n "caf\xe9 dancing"]'}[name]
+    path = tmp_path / name
+    path.write_bytes(body.encode('latin1'))
+    line = 3 if name == 'classes.csv' else 2
+    with pytest.raises(TextEncodingError,
+                       match=rf'{name} line {line} is not UTF-8.*iconv'):
+        load_class_phrasings(str(path))
+    # with a byte-order mark, UTF-8 reads as before
+    path.write_bytes(b'\xef\xbb\xbf' + body.encode('utf-8'))
+    assert load_class_names(str(path))[1] == 'caf\xe9 dancing'

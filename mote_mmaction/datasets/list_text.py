@@ -13,43 +13,21 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from mmengine.fileio import get
 
-_BOM = b'\xef\xbb\xbf'
+from ..compat.text_files import TextEncodingError, decode_utf8
+
+#: A list that is not UTF-8 (the error names the line).
+ListEncodingError = TextEncodingError
 
 
 class DuplicateVideoError(ValueError):
     """A list names the same video on two lines."""
 
 
-class ListEncodingError(ValueError):
-    """A list is not UTF-8."""
-
-
 def decode_list(data: bytes, path: str) -> List[str]:
-    """The lines of a list's bytes, decoded as UTF-8 without a leading
-    byte-order mark.
-
-    Args:
-        data (bytes): The file's content.
-        path (str): Its name, for the error.
-
-    Returns:
-        list[str]: The lines without their line ends.
-
-    Raises:
-        ListEncodingError: Not UTF-8; the message names the file, the line
-            and the byte, and how to convert the file.
-    """
-    skip = len(_BOM) if data.startswith(_BOM) else 0
-    try:
-        text = data[skip:].decode('utf-8')
-    except UnicodeDecodeError as e:
-        at = skip + e.start
-        lineno = data.count(b'\n', 0, at) + 1
-        raise ListEncodingError(
-            f'{path} line {lineno} is not UTF-8 (byte '
-            f'{data[at:at + 1]!r} at offset {at}); save the '
-            'list as UTF-8, e.g. `iconv -f latin1 -t utf-8 OLD > NEW` for '
-            'a Latin-1 file.') from None
+    """The lines of a list's bytes (see
+    :func:`~mote_mmaction.compat.text_files.decode_utf8`), without their
+    line ends."""
+    text = decode_utf8(data, path)
     # lines end at '\n' only, as MMEngine's list_from_file splits them
     lines = [line.rstrip('\r') for line in text.split('\n')]
     return lines[:-1] if lines and not lines[-1] else lines

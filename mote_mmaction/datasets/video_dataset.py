@@ -89,10 +89,8 @@ class MoTEVideoDataset(VideoDataset):
             ``multi_class``).
         pipeline (list): Transforms.
         class_names (str | list[str], optional): Class-name file or list
-            (see :func:`mote_mmaction.vocabulary.load_class_names`); a
-            descriptor
-            file (:mod:`mote_mmaction.vocabulary`) also fills
-            ``metainfo['class_phrasings']``.
+            (see :mod:`mote_mmaction.vocabulary`); a descriptor file also
+            fills ``metainfo['class_phrasings']``.
         split (int | str, optional): Fills ``{split}`` placeholders.
         data_prefix (dict): Folder of the videos. Defaults to
             ``dict(video='')``.
