@@ -16,6 +16,7 @@ trusted:
   ``tools/convert_official_ckpt.py`` and ``tools/merge_experts.py``, or the
   config key ``trusted_checkpoints = [FILE, ...]`` (both set the variable).
 """
+import errno
 import io
 import os
 import os.path as osp
@@ -165,6 +166,22 @@ def damage(head: bytes, size: int, name: str,
     return None
 
 
+#: torch's words for an archive cut short or corrupted
+_DAMAGE_WORDS = ('PytorchStreamReader', 'zip archive', 'central directory',
+                 'unexpected EOF', 'truncated')
+
+
+def _reads_as_damage(err: Exception) -> bool:
+    """Whether an error of ``torch.load`` says the file is damaged (other
+    errors, e.g. a CUDA tensor loaded without ``map_location`` or a
+    permission, are left as they are)."""
+    if isinstance(err, EOFError):
+        return True
+    if isinstance(err, OSError):  # a read past a cut-short archive
+        return err.errno == errno.EINVAL
+    return any(w in str(err) for w in _DAMAGE_WORDS)
+
+
 def _source_damage(source: Union[str, bytes], name: str) -> Optional[str]:
     if isinstance(source, bytes):
         return damage(source[:512], len(source), name,
@@ -209,9 +226,9 @@ def _load(source: Union[str, bytes], name: str, map_location, what: str,
             f'with {TRUSTED_ENV}={name} (or --trusted-checkpoint {name} '
             'in tools/, or trusted_checkpoints=[...] in the config); see '
             'docs/reliability.md.') from None
-    except (RuntimeError, EOFError, ValueError) as e:
-        if isinstance(e, DamagedCheckpointError):
-            raise
+    except (RuntimeError, EOFError, ValueError, OSError) as e:
+        if not _reads_as_damage(e):
+            raise  # e.g. a CUDA tensor without map_location: not the file
         raise DamagedCheckpointError(
             f'{name} is truncated or damaged ({type(e).__name__}: '
             f'{str(e).splitlines()[0][:200]}). {_REFETCH}') from None

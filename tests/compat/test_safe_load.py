@@ -338,3 +338,21 @@ def test_a_folder_is_named(tmp_path):
     from mote_mmaction.compat.safe_load import load_checkpoint_file
     with pytest.raises(IsADirectoryError, match='is a folder, not a'):
         load_checkpoint_file(str(tmp_path))
+
+
+def test_a_load_error_that_is_not_damage_is_not_called_damage(tmp_path,
+                                                              monkeypatch):
+    """Only torch's words for a cut-short archive make a file "damaged";
+    any other error of the load is raised as it is."""
+    from mote_mmaction.compat import safe_load
+    path = str(tmp_path / 'ok.pth')
+    torch.save({'w': torch.ones(2)}, path)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError('Attempting to deserialize object on a CUDA '
+                           'device but torch.cuda.is_available() is False')
+
+    monkeypatch.setattr(safe_load.torch, 'load', fail)
+    with pytest.raises(RuntimeError, match='CUDA device') as info:
+        safe_load.load_checkpoint_file(path)
+    assert not isinstance(info.value, safe_load.DamagedCheckpointError)
