@@ -83,6 +83,9 @@ class MemoryProbe:
             with open('/proc/self/clear_refs', 'w') as f:
                 f.write('5')
             self.hwm_reset = True
+            # the start is the reset peak itself: memory freed between the
+            # RSS read and the reset must not hide what the window adds
+            rss = _proc_status_kb('VmHWM') or rss
         except OSError:
             self.hwm_reset = False
         if rss is None:

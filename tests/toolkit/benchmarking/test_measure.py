@@ -1,8 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """toolkit.benchmarking.measure: the statistics, the block timer (on a
 fake clock), the memory probe, the sync audit's records and autocast."""
+import json
 import os.path as osp
 import resource
+import subprocess
+import sys
+import textwrap
 import types
 
 import pytest
@@ -57,14 +61,21 @@ def test_time_block_on_a_fake_clock(monkeypatch):
 
 def test_memory_probe_cpu_sees_an_allocation():
     """A 64 MiB tensor filled inside the window raises the peak by at least
-    that much over the start RSS. (Above glibc's largest mmap threshold,
-    32 MiB, so it gets fresh pages: a smaller block may reuse heap pages
-    that earlier tests left resident, which RSS does not see.)"""
-    probe = measure.MemoryProbe('cpu')
-    probe.start()
-    block = torch.ones(16 * 2**20)  # 16 Mi float32 = 64 MiB, all touched
-    out = probe.stop()
-    del block
+    that much over the start RSS. Run in a fresh process: in a long test
+    session, memory that other tests' threads free during the window can
+    hide the growth."""
+    code = textwrap.dedent('''
+        import json, torch
+        from mote_mmaction.toolkit.benchmarking import measure
+        probe = measure.MemoryProbe('cpu')
+        probe.start()
+        block = torch.ones(16 * 2**20)  # 16 Mi float32 = 64 MiB, touched
+        print(json.dumps(probe.stop()))
+    ''')
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out['peak_mem_mb'] >= 63.0
     assert out['peak_mem_mb'] == pytest.approx(out['peak_rss_mb'] -
                                                out['start_rss_mb'])
